@@ -1,0 +1,158 @@
+/**
+ * Pre-tokenizers: split normalized text into words the model encodes one at a time, as Hugging Face
+ * tokenizers' `pre_tokenizers` module. Each works on a list of splits and may split each further.
+ *
+ *   ByteLevel (GPT-2 regex): "Hello world!" → ["Hello", "Ġworld", "!"]
+ *   Metaspace:               "Hello world"  → ["▁Hello", "▁world"]
+ */
+import { utf8EncodeInto } from "../../core/utf8.js";
+import { bytesToByteLevel } from "../byte-level.js";
+import { compilePattern, SPLIT_PATTERNS } from "../regex.js";
+import { JsonReader } from "./json.js";
+import { patternOf } from "./normalizers.js";
+import { HF_PUNCTUATION, RUST_NUMERIC } from "./unicode.js";
+
+/** A piece of text, and whether it starts at offset 0 of the original input (Metaspace "first" needs it). */
+export interface Split {
+  readonly text: string;
+  readonly atStart: boolean;
+}
+export type PreTokenizer = (splits: Split[]) => Split[];
+
+export type SplitBehavior = "Removed" | "Isolated" | "MergedWithPrevious" | "MergedWithNext" | "Contiguous";
+
+/** [start, end, isMatch] covering the whole text, as Hugging Face's `find_matches`. */
+type Piece = [number, number, boolean];
+
+function findMatches(text: string, pattern: RegExp, invert: boolean): Piece[] {
+  if (text.length === 0) return [[0, 0, false]];
+  const out: Piece[] = [];
+  let prev = 0;
+  pattern.lastIndex = 0;
+  for (const m of text.matchAll(pattern)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (prev !== start) out.push([prev, start, invert]);
+    out.push([start, end, !invert]);
+    prev = end;
+  }
+  if (prev !== text.length) out.push([prev, text.length, invert]);
+  return out;
+}
+
+/** Applies a split behaviour to matched pieces (Hugging Face's `NormalizedString::split`). */
+export function applyBehavior(pieces: Piece[], behavior: SplitBehavior): [number, number][] {
+  const out: [number, number][] = [];
+  let previousMatch = false;
+  switch (behavior) {
+    case "Removed":
+      for (const [s, e, m] of pieces) if (!m) out.push([s, e]);
+      break;
+    case "Isolated":
+      for (const [s, e] of pieces) out.push([s, e]);
+      break;
+    case "MergedWithPrevious":
+      for (const [s, e, m] of pieces) {
+        if (m && !previousMatch && out.length > 0) out[out.length - 1][1] = e;
+        else out.push([s, e]);
+        previousMatch = m;
+      }
+      break;
+    case "MergedWithNext":
+      for (let i = pieces.length - 1; i >= 0; i--) {
+        const [s, e, m] = pieces[i];
+        if (m && !previousMatch && out.length > 0) out[out.length - 1][0] = s;
+        else out.push([s, e]);
+        previousMatch = m;
+      }
+      out.reverse();
+      break;
+    case "Contiguous":
+      for (const [s, e, m] of pieces) {
+        if (m === previousMatch && out.length > 0) out[out.length - 1][1] = e;
+        else out.push([s, e]);
+        previousMatch = m;
+      }
+      break;
+  }
+  return out.filter(([s, e]) => s !== e);
+}
+
+export function splitWith(pattern: RegExp, behavior: SplitBehavior, invert = false): PreTokenizer {
+  return (splits) =>
+    splits.flatMap(({ text, atStart }) =>
+      applyBehavior(findMatches(text, pattern, invert), behavior).map(([s, e]) => ({ text: text.slice(s, e), atStart: atStart && s === 0 })),
+    );
+}
+
+const GPT2_SPLIT = compilePattern(SPLIT_PATTERNS.gpt2, "ByteLevel pre-tokenizer");
+const scratch = { bytes: new Uint8Array(1024) };
+
+/** Maps each UTF-8 byte of `text` to its GPT-2 byte-level character. */
+export function toByteLevel(text: string): string {
+  if (scratch.bytes.length < text.length * 3) scratch.bytes = new Uint8Array(text.length * 3);
+  const n = utf8EncodeInto(text, scratch.bytes);
+  return bytesToByteLevel(scratch.bytes, n);
+}
+
+function byteLevel(addPrefixSpace: boolean, useRegex: boolean): PreTokenizer {
+  const split = splitWith(GPT2_SPLIT, "Isolated");
+  return (splits) => {
+    const spaced = addPrefixSpace ? splits.map((s) => (s.text.startsWith(" ") ? s : { text: " " + s.text, atStart: s.atStart })) : splits;
+    return (useRegex ? split(spaced) : spaced).map((s) => ({ text: toByteLevel(s.text), atStart: s.atStart }));
+  };
+}
+
+function metaspace(replacement: string, prependScheme: string, split: boolean): PreTokenizer {
+  const splitter = splitWith(new RegExp(replacement, "gu"), "MergedWithNext");
+  return (splits) => {
+    const replaced = splits.map(({ text, atStart }) => {
+      let t = text.replaceAll(" ", replacement);
+      const prepend = prependScheme === "always" || (prependScheme === "first" && atStart);
+      if (prepend && !t.startsWith(replacement)) t = replacement + t;
+      return { text: t, atStart };
+    });
+    return split ? splitter(replaced) : replaced;
+  };
+}
+
+/** Splits on each character that `test` accepts, with the given behaviour. */
+function charClassSplit(test: RegExp, behavior: SplitBehavior): PreTokenizer {
+  return splitWith(new RegExp(test.source, "gu"), behavior);
+}
+
+export function buildPreTokenizer(json: JsonReader): PreTokenizer | undefined {
+  if (json.isNull()) return undefined;
+  const type = json.type();
+  switch (type) {
+    case "Sequence": {
+      const steps = json.get("pretokenizers").items().map(buildPreTokenizer).filter((p): p is PreTokenizer => !!p);
+      return (splits) => steps.reduce((s, step) => step(s), splits);
+    }
+    case "ByteLevel":
+      return byteLevel(json.get("add_prefix_space").boolean(true), json.get("use_regex").boolean(true));
+    case "Split":
+      return splitWith(patternOf(json.get("pattern")), json.get("behavior").string() as SplitBehavior, json.get("invert").boolean(false));
+    case "Metaspace": {
+      const replacement = json.get("replacement").string();
+      let scheme = json.get("prepend_scheme").optionalString();
+      if (scheme === undefined) scheme = json.get("add_prefix_space").boolean(true) ? "always" : "never";
+      return metaspace(replacement, scheme, json.get("split").boolean(true));
+    }
+    case "Whitespace":
+      return splitWith(compilePattern(String.raw`\w+|[^\w\s]+`, "Whitespace pre-tokenizer"), "Removed", true);
+    case "WhitespaceSplit":
+      return splitWith(compilePattern(String.raw`\s+`, "WhitespaceSplit pre-tokenizer"), "Removed");
+    case "Digits":
+      return json.get("individual_digits").boolean(false) ? charClassSplit(RUST_NUMERIC, "Isolated") : charClassSplit(RUST_NUMERIC, "Contiguous");
+    case "Punctuation":
+      return charClassSplit(HF_PUNCTUATION, (json.get("behavior").optionalString() ?? "Isolated") as SplitBehavior);
+    case "BertPreTokenizer": {
+      const ws = splitWith(compilePattern(String.raw`\s+`, "BertPreTokenizer"), "Removed");
+      const punct = charClassSplit(HF_PUNCTUATION, "Isolated");
+      return (splits) => punct(ws(splits));
+    }
+    default:
+      return json.unsupported(`pre-tokenizer type "${type}"`);
+  }
+}
