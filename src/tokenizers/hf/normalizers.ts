@@ -7,7 +7,7 @@
  */
 import { compilePattern, escapeRegExp } from "../regex.js";
 import { JsonReader } from "./json.js";
-import { isRustWhitespace, trimEndRust, trimStartRust } from "./unicode.js";
+import { isHfCombiningMark, isHfControl, isHfNonspacingMark, isRustWhitespace, trimEndRust, trimStartRust } from "./unicode.js";
 import { precompiledNormalizer } from "../sentencepiece/charsmap.js";
 
 export type Normalizer = (text: string) => string;
@@ -31,19 +31,28 @@ function bertClean(text: string): string {
   let out = "";
   for (const c of text) {
     const cp = c.codePointAt(0)!;
-    if (cp === 0 || cp === 0xfffd || (isControl(c) && !"\t\n\r".includes(c))) continue;
+    if (cp === 0 || cp === 0xfffd || isHfControl(c)) continue;
     out += isRustWhitespace(c) ? " " : c;
   }
   return out;
 }
-const isControl = (c: string): boolean => /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u.test(c);
 const isChinese = (cp: number): boolean =>
   (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x20000 && cp <= 0x2a6df) ||
   (cp >= 0x2a700 && cp <= 0x2b73f) || (cp >= 0x2b740 && cp <= 0x2b81f) || (cp >= 0x2b920 && cp <= 0x2ceaf) ||
   (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x2f800 && cp <= 0x2fa1f);
 
+/** The StripAccents normalizer: drops every combining mark. */
 function stripAccents(text: string): string {
-  return text.replace(/\p{Mn}/gu, "");
+  let out = "";
+  for (const c of text) if (!isHfCombiningMark(c)) out += c;
+  return out;
+}
+
+/** BertNormalizer's accent stripping: NFD, then drop non-spacing marks only. */
+function bertStripAccents(text: string): string {
+  let out = "";
+  for (const c of text.normalize("NFD")) if (!isHfNonspacingMark(c)) out += c;
+  return out;
 }
 
 export function buildNormalizer(json: JsonReader): Normalizer | undefined {
@@ -88,7 +97,7 @@ export function buildNormalizer(json: JsonReader): Normalizer | undefined {
       return (text) => {
         let t = clean ? bertClean(text) : text;
         if (chinese) t = [...t].map((c) => (isChinese(c.codePointAt(0)!) ? ` ${c} ` : c)).join("");
-        if (accents) t = stripAccents(t.normalize("NFD"));
+        if (accents) t = bertStripAccents(t);
         if (lower) t = lowercase(t);
         return t;
       };

@@ -10,7 +10,7 @@ import { bytesToByteLevel } from "../byte-level.js";
 import { compilePattern, SPLIT_PATTERNS } from "../regex.js";
 import { JsonReader } from "./json.js";
 import { patternOf } from "./normalizers.js";
-import { HF_PUNCTUATION, RUST_NUMERIC } from "./unicode.js";
+import { isHfPunctuation, RUST_NUMERIC } from "./unicode.js";
 
 /** A piece of text, and whether it starts at offset 0 of the original input (Metaspace "first" needs it). */
 export interface Split {
@@ -116,10 +116,25 @@ function metaspace(replacement: string, prependScheme: string, split: boolean): 
   };
 }
 
-/** Splits on each character that `test` accepts, with the given behaviour. */
-function charClassSplit(test: RegExp, behavior: SplitBehavior): PreTokenizer {
-  return splitWith(new RegExp(test.source, "gu"), behavior);
+/** Splits on each character that `test` accepts (each one a match), with the given behaviour. */
+function charClassSplit(test: (c: string) => boolean, behavior: SplitBehavior): PreTokenizer {
+  return (splits) =>
+    splits.flatMap(({ text, atStart }) => {
+      const pieces: Piece[] = [];
+      let offset = 0;
+      for (const c of text) {
+        const end = offset + c.length;
+        const isMatch = test(c);
+        const last = pieces[pieces.length - 1];
+        if (!isMatch && last && !last[2]) last[1] = end; // runs of non-matching characters stay one piece
+        else pieces.push([offset, end, isMatch]);
+        offset = end;
+      }
+      if (pieces.length === 0) pieces.push([0, 0, false]);
+      return applyBehavior(pieces, behavior).map(([s, e]) => ({ text: text.slice(s, e), atStart: atStart && s === 0 }));
+    });
 }
+const isNumeric = (c: string): boolean => RUST_NUMERIC.test(c);
 
 export function buildPreTokenizer(json: JsonReader): PreTokenizer | undefined {
   if (json.isNull()) return undefined;
@@ -144,12 +159,12 @@ export function buildPreTokenizer(json: JsonReader): PreTokenizer | undefined {
     case "WhitespaceSplit":
       return splitWith(compilePattern(String.raw`\s+`, "WhitespaceSplit pre-tokenizer"), "Removed");
     case "Digits":
-      return json.get("individual_digits").boolean(false) ? charClassSplit(RUST_NUMERIC, "Isolated") : charClassSplit(RUST_NUMERIC, "Contiguous");
+      return json.get("individual_digits").boolean(false) ? charClassSplit(isNumeric, "Isolated") : charClassSplit(isNumeric, "Contiguous");
     case "Punctuation":
-      return charClassSplit(HF_PUNCTUATION, (json.get("behavior").optionalString() ?? "Isolated") as SplitBehavior);
+      return charClassSplit(isHfPunctuation, (json.get("behavior").optionalString() ?? "Isolated") as SplitBehavior);
     case "BertPreTokenizer": {
       const ws = splitWith(compilePattern(String.raw`\s+`, "BertPreTokenizer"), "Removed");
-      const punct = charClassSplit(HF_PUNCTUATION, "Isolated");
+      const punct = charClassSplit(isHfPunctuation, "Isolated");
       return (splits) => punct(ws(splits));
     }
     default:

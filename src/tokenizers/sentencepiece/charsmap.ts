@@ -25,42 +25,54 @@ export class CharsMap {
   }
 
   /**
-   * The longest prefix of bytes[from..] the trie knows: [length, replacement bytes], or undefined.
+   * The prefixes of bytes[from..] the trie knows, shortest first, as [length, replacement offset].
    * Darts-clone unit: label = bits 0-7 (+ bit 31), has-leaf = bit 8, offset = bits 10.. shifted by bit 9.
    */
-  longestPrefix(bytes: Uint8Array, from: number, to = bytes.length): [number, Uint8Array] | undefined {
+  private prefixes(bytes: Uint8Array, from: number, to: number): [number, number][] {
     const units = this.units;
-    if (units.length === 0) return undefined;
-    let node = 0;
-    let unit = units[0];
-    node ^= offsetOf(unit);
-    let best: [number, number] | undefined;
+    const found: [number, number][] = [];
+    if (units.length === 0) return found;
+    let node = offsetOf(units[0]);
     for (let i = from; i < to; i++) {
       const c = bytes[i];
       if (c === 0) break;
       node ^= c;
       if (node >= units.length) break;
-      unit = units[node];
+      const unit = units[node];
       if ((unit & 0x800000ff) >>> 0 !== c) break;
       node ^= offsetOf(unit);
       if ((unit >>> 8) & 1) {
         if (node >= units.length) break;
-        best = [i + 1 - from, units[node] & 0x7fffffff];
+        found.push([i + 1 - from, units[node] & 0x7fffffff]);
       }
     }
-    if (!best) return undefined;
-    const [length, offset] = best;
-    let end = offset;
-    while (end < this.normalized.length && this.normalized[end] !== 0) end++;
-    return [length, this.normalized.subarray(offset, end)];
+    return found;
   }
 
-  /** Replacement for exactly `text` (the whole string must match), as Hugging Face's `transform`. */
+  private replacement(offset: number): Uint8Array {
+    let end = offset;
+    while (end < this.normalized.length && this.normalized[end] !== 0) end++;
+    return this.normalized.subarray(offset, end);
+  }
+
+  /** SentencePiece's rule: the longest known prefix of bytes[from..], as [length, replacement bytes]. */
+  longestPrefix(bytes: Uint8Array, from: number, to = bytes.length): [number, Uint8Array] | undefined {
+    const found = this.prefixes(bytes, from, to);
+    if (found.length === 0) return undefined;
+    const [length, offset] = found[found.length - 1];
+    return [length, this.replacement(offset)];
+  }
+
+  /**
+   * Hugging Face's rule (spm_precompiled's `transform`): the replacement of the *shortest* known prefix of
+   * `text` stands for the whole of `text`. (For a grapheme such as "\u3000\u0308" this drops the mark, as
+   * Hugging Face does.)
+   */
   transform(text: string): string | undefined {
     const bytes = Buffer.from(text, "utf8");
-    const hit = this.longestPrefix(bytes, 0);
-    if (!hit || hit[0] !== bytes.length) return undefined;
-    return Buffer.from(hit[1]).toString("utf8");
+    const found = this.prefixes(bytes, 0, bytes.length);
+    if (found.length === 0) return undefined;
+    return Buffer.from(this.replacement(found[0][1])).toString("utf8");
   }
 }
 

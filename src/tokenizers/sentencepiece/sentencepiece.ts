@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { FormatError, UserError } from "../../core/errors.js";
 import { isValidUtf8, utf8DecodeLossy, utf8Encode, utf8SequenceLength } from "../../core/utf8.js";
 import { SpecialTokenSet } from "../special-tokens.js";
+import { mergeByScore } from "../score-merge.js";
 import { Trie } from "../trie.js";
 import type { DecodeOptions, EncodeOptions, Tokenizer } from "../types.js";
 import { CharsMap } from "./charsmap.js";
@@ -21,14 +22,6 @@ import { parseModelProto, PieceType, type ModelProto } from "./model-proto.js";
 
 const SPACE = "\u2581"; // ▁, SentencePiece's visible space
 const UNK_PENALTY = 10;
-
-/** An entry in BPE's agenda: merging symbols[left] and symbols[right] gives a piece of this score. */
-interface Candidate {
-  readonly left: number;
-  readonly right: number;
-  readonly score: number;
-  readonly length: number;
-}
 
 export class SentencePieceTokenizer implements Tokenizer {
   readonly format = "sentencepiece" as const;
@@ -186,32 +179,15 @@ export class SentencePieceTokenizer implements Tokenizer {
         frozen.push(false);
       }
     }
-    const n = symbols.length;
-    const next = Int32Array.from({ length: n }, (_, i) => (i + 1 < n ? i + 1 : -1));
-    const prev = Int32Array.from({ length: n }, (_, i) => i - 1);
-    const agenda = new CandidateHeap();
     const unused = new Map<string, [string, string]>(); // merged UNUSED piece → its halves, to resegment
-    const consider = (left: number, right: number): void => {
-      if (left < 0 || right < 0 || frozen[left] || frozen[right]) return;
-      const merged = symbols[left] + symbols[right];
+    const scoreOf = (left: string, right: string): number | undefined => {
+      const merged = left + right;
       const id = this.pieces.get(merged);
-      if (id === undefined) return;
-      agenda.push({ left, right, score: this.proto.pieces[id].score, length: merged.length });
-      if (this.proto.pieces[id].type === PieceType.Unused) unused.set(merged, [symbols[left], symbols[right]]);
+      if (id === undefined) return undefined;
+      if (this.proto.pieces[id].type === PieceType.Unused) unused.set(merged, [left, right]);
+      return this.proto.pieces[id].score;
     };
-    for (let i = 1; i < n; i++) consider(i - 1, i);
-    while (agenda.size > 0) {
-      const top = agenda.pop();
-      const left = symbols[top.left];
-      const right = symbols[top.right];
-      if (left.length === 0 || right.length === 0 || left.length + right.length !== top.length) continue; // stale
-      symbols[top.left] = left + right;
-      symbols[top.right] = "";
-      next[top.left] = next[top.right];
-      if (next[top.right] >= 0) prev[next[top.right]] = top.left;
-      consider(prev[top.left], top.left);
-      consider(top.left, next[top.left]);
-    }
+    const merged = mergeByScore(symbols, scoreOf, frozen);
     const out: [string, number][] = [];
     const resegment = (piece: string): void => {
       const id = this.pieceToId(piece);
@@ -222,7 +198,7 @@ export class SentencePieceTokenizer implements Tokenizer {
         resegment(halves[1]);
       }
     };
-    for (let i = 0; i >= 0; i = next[i]) resegment(symbols[i]);
+    for (const piece of merged) resegment(piece);
     return out;
   }
 
@@ -343,48 +319,6 @@ function decodeBytesPerChar(bytes: Uint8Array): string {
     }
   }
   return out;
-}
-
-/** A max-heap of BPE candidates: highest score first, then the leftmost. */
-class CandidateHeap {
-  private readonly items: Candidate[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  private before(a: Candidate, b: Candidate): boolean {
-    return a.score > b.score || (a.score === b.score && a.left < b.left);
-  }
-  push(c: Candidate): void {
-    const items = this.items;
-    items.push(c);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(items[i], items[parent])) break;
-      [items[i], items[parent]] = [items[parent], items[i]];
-      i = parent;
-    }
-  }
-  pop(): Candidate {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let best = i;
-        if (l < items.length && this.before(items[l], items[best])) best = l;
-        if (r < items.length && this.before(items[r], items[best])) best = r;
-        if (best === i) break;
-        [items[i], items[best]] = [items[best], items[i]];
-        i = best;
-      }
-    }
-    return top;
-  }
 }
 
 export function parseSentencePiece(buf: Uint8Array, source: string): SentencePieceTokenizer {

@@ -1,0 +1,216 @@
+/**
+ * GGUF, llama.cpp's model file: a header of typed metadata, a table of tensors, then aligned tensor data.
+ *
+ *   u32 magic "GGUF" | u32 version (2, 3) | u64 tensor count | u64 metadata count
+ *   metadata: string key, u32 value type, value        (strings: u64 length + UTF-8 bytes)
+ *   tensors:  string name, u32 n_dims, u64 dims[n_dims], u32 ggml type, u64 offset into the data section
+ *   data section: starts at the next multiple of general.alignment (default 32)
+ *
+ * This reader parses the header (metadata and tensor table) by pulling the file in chunks, so a large model
+ * costs only its header in memory. Counts and lengths are checked against the file size first, so a
+ * corrupt file fails with a message instead of an allocation.
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { FormatError } from "../core/errors.js";
+
+export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
+
+export enum GgufType {
+  Uint8 = 0,
+  Int8 = 1,
+  Uint16 = 2,
+  Int16 = 3,
+  Uint32 = 4,
+  Int32 = 5,
+  Float32 = 6,
+  Bool = 7,
+  String = 8,
+  Array = 9,
+  Uint64 = 10,
+  Int64 = 11,
+  Float64 = 12,
+}
+
+export type GgufValue = number | bigint | boolean | string | GgufValue[] | Float32Array | Int32Array;
+
+export interface GgufTensorInfo {
+  readonly name: string;
+  /** ggml order: dims[0] is the fastest-varying (row length) */
+  readonly dims: number[];
+  readonly type: number;
+  /** relative to the start of the data section */
+  readonly offset: number;
+}
+
+export interface GgufHeader {
+  readonly version: number;
+  readonly metadata: Map<string, GgufValue>;
+  readonly tensors: GgufTensorInfo[];
+  readonly alignment: number;
+  /** absolute file offset of the data section */
+  readonly dataOffset: number;
+  readonly fileSize: number;
+}
+
+/** A forward-only cursor over a file descriptor that reads ahead in chunks. */
+class FileCursor {
+  private buf = Buffer.alloc(0);
+  private bufStart = 0; // file offset of buf[0]
+  pos = 0;
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+    readonly source: string,
+  ) {}
+
+  private ensure(n: number, what: string): void {
+    if (this.pos + n > this.size) throw new FormatError(this.source, `truncated: ${what} needs ${n} bytes at offset ${this.pos}, file has ${this.size}`);
+    if (this.pos + n <= this.bufStart + this.buf.length) return;
+    const length = Math.min(Math.max(n, 1 << 22), this.size - this.pos);
+    const chunk = Buffer.alloc(length);
+    readSync(this.fd, chunk, 0, length, this.pos);
+    this.buf = chunk;
+    this.bufStart = this.pos;
+  }
+  private at(n: number, what: string): number {
+    this.ensure(n, what);
+    const offset = this.pos - this.bufStart;
+    this.pos += n;
+    return offset;
+  }
+  u8(what: string): number {
+    return this.buf.readUInt8(this.at(1, what));
+  }
+  i8(what: string): number {
+    return this.buf.readInt8(this.at(1, what));
+  }
+  u16(what: string): number {
+    return this.buf.readUInt16LE(this.at(2, what));
+  }
+  i16(what: string): number {
+    return this.buf.readInt16LE(this.at(2, what));
+  }
+  u32(what: string): number {
+    return this.buf.readUInt32LE(this.at(4, what));
+  }
+  i32(what: string): number {
+    return this.buf.readInt32LE(this.at(4, what));
+  }
+  f32(what: string): number {
+    return this.buf.readFloatLE(this.at(4, what));
+  }
+  f64(what: string): number {
+    return this.buf.readDoubleLE(this.at(8, what));
+  }
+  u64(what: string): bigint {
+    return this.buf.readBigUInt64LE(this.at(8, what));
+  }
+  i64(what: string): bigint {
+    return this.buf.readBigInt64LE(this.at(8, what));
+  }
+  /** A u64 that must be a count of things of at least `minBytes` each that fit in the rest of the file. */
+  count(what: string, minBytes: number): number {
+    const n = this.u64(what);
+    if (n > BigInt(Math.floor((this.size - this.pos) / Math.max(minBytes, 1)))) {
+      throw new FormatError(this.source, `${what} ${n} at offset ${this.pos - 8} is larger than the file can hold: corrupt file`);
+    }
+    return Number(n);
+  }
+  string(what: string): string {
+    const length = this.count(`${what} length`, 1);
+    const offset = this.at(length, what);
+    return this.buf.toString("utf8", offset, offset + length);
+  }
+}
+
+function readValue(c: FileCursor, type: number, key: string): GgufValue {
+  switch (type) {
+    case GgufType.Uint8:
+      return c.u8(key);
+    case GgufType.Int8:
+      return c.i8(key);
+    case GgufType.Uint16:
+      return c.u16(key);
+    case GgufType.Int16:
+      return c.i16(key);
+    case GgufType.Uint32:
+      return c.u32(key);
+    case GgufType.Int32:
+      return c.i32(key);
+    case GgufType.Float32:
+      return c.f32(key);
+    case GgufType.Bool:
+      return c.u8(key) !== 0;
+    case GgufType.String:
+      return c.string(key);
+    case GgufType.Uint64:
+      return toNumber(c.u64(key));
+    case GgufType.Int64:
+      return toNumber(c.i64(key));
+    case GgufType.Float64:
+      return c.f64(key);
+    case GgufType.Array: {
+      const itemType = c.u32(`${key} item type`);
+      const n = c.count(`${key} array length`, itemType === GgufType.String ? 8 : 1);
+      if (itemType === GgufType.Float32) {
+        const out = new Float32Array(n);
+        for (let i = 0; i < n; i++) out[i] = c.f32(key);
+        return out;
+      }
+      if (itemType === GgufType.Int32) {
+        const out = new Int32Array(n);
+        for (let i = 0; i < n; i++) out[i] = c.i32(key);
+        return out;
+      }
+      const out: GgufValue[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = readValue(c, itemType, key);
+      return out;
+    }
+    default:
+      throw new FormatError(c.source, `metadata "${key}" has unknown value type ${type}`);
+  }
+}
+
+/** A 64-bit integer as a number when it is exactly representable, else as a bigint. */
+function toNumber(v: bigint): number | bigint {
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+}
+
+export function readGgufHeader(path: string): GgufHeader {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new FormatError(path, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    const c = new FileCursor(fd, fstatSync(fd).size, path);
+    if (c.size < 4 || c.u32("magic") !== GGUF_MAGIC) throw new FormatError(path, 'not a GGUF file (magic is not "GGUF")');
+    const version = c.u32("version");
+    if (version !== 2 && version !== 3) throw new FormatError(path, `unsupported GGUF version ${version} (supported: 2, 3)`);
+    const tensorCount = c.count("tensor count", 24);
+    const kvCount = c.count("metadata count", 12);
+    const metadata = new Map<string, GgufValue>();
+    for (let i = 0; i < kvCount; i++) {
+      const key = c.string(`metadata key ${i}`);
+      metadata.set(key, readValue(c, c.u32(`type of ${key}`), key));
+    }
+    const tensors: GgufTensorInfo[] = [];
+    for (let i = 0; i < tensorCount; i++) {
+      const name = c.string(`tensor ${i} name`);
+      const nDims = c.u32(`tensor ${name} n_dims`);
+      if (nDims > 8) throw new FormatError(path, `tensor "${name}" has ${nDims} dimensions (at most 8 are possible)`);
+      const dims: number[] = [];
+      for (let d = 0; d < nDims; d++) dims.push(Number(c.u64(`tensor ${name} dim ${d}`)));
+      tensors.push({ name, dims, type: c.u32(`tensor ${name} type`), offset: Number(c.u64(`tensor ${name} offset`)) });
+    }
+    const alignment = Number(metadata.get("general.alignment") ?? 32);
+    if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0) {
+      throw new FormatError(path, `general.alignment ${alignment} is not a power of two`);
+    }
+    const dataOffset = Math.ceil(c.pos / alignment) * alignment;
+    return { version, metadata, tensors, alignment, dataOffset, fileSize: c.size };
+  } finally {
+    closeSync(fd);
+  }
+}
