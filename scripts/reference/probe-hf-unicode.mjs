@@ -46,6 +46,31 @@ const controls = await probe(
   (ids) => ids.length === 1 && ids[0] === 3,
 );
 
+// regex property classes in Oniguruma (Hugging Face's regex engine): "a?b" with every \p{K}+ run removed
+// leaves nothing when '?' is in K
+const onigClass = (k) =>
+  probe(
+    rust.Tokenizer.fromString(JSON.stringify({
+      version: "1.0", added_tokens: [], normalizer: null, post_processor: null, decoder: null,
+      pre_tokenizer: { type: "Split", pattern: { Regex: `[ab\\p{${k}}]+` }, behavior: "Removed", invert: false },
+      model: { type: "WordLevel", vocab: { "[UNK]": 0 }, unk_token: "[UNK]" },
+    })),
+    new RegExp(`\\p{${k}}`, "u"),
+    (ids) => ids.length === 0,
+  );
+const onig = {};
+for (const k of ["L", "N", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Nd"]) onig[k] = await onigClass(k);
+
+const ranges = (list) => {
+  const out = [];
+  for (let i = 0; i < list.length; ) {
+    let j = i;
+    while (j + 1 < list.length && list[j + 1] === list[j] + 1) j++;
+    out.push(`0x${list[i].toString(16)}, 0x${list[j].toString(16)}`);
+    i = j + 1;
+  }
+  return out.join(", ");
+};
 const hex = (list) => list.map((cp) => "0x" + cp.toString(16)).join(", ");
 writeFileSync(
   new URL("../../src/tokenizers/hf/unicode-tables.ts", import.meta.url),
@@ -62,6 +87,13 @@ export const NOT_HF_COMBINING_MARK: ReadonlySet<number> = new Set([${hex(marks)}
 export const NOT_HF_NONSPACING_MARK: ReadonlySet<number> = new Set([${hex(bertMarks)}]);
 /** In \\p{Cc}, \\p{Cf} or \\p{Co} but not removed by BERT's clean_text. */
 export const NOT_HF_CONTROL: ReadonlySet<number> = new Set([${hex(controls)}]);
+/**
+ * Per property, the code points JavaScript's \\p{K} matches and Oniguruma's (in Hugging Face) does not,
+ * as inclusive ranges [first, last, first, last, ...].
+ */
+export const NOT_IN_ONIG_PROPERTY: Readonly<Record<string, readonly number[]>> = {
+${Object.entries(onig).map(([k, list]) => `  ${k}: [${ranges(list)}],`).join("\n")}
+};
 `,
 );
-console.log(`punctuation ${punctuation.length}, marks ${marks.length}, BERT marks ${bertMarks.length}, controls ${controls.length}`);
+console.log(`punctuation ${punctuation.length}, marks ${marks.length}, BERT marks ${bertMarks.length}, controls ${controls.length}, onig: ${Object.entries(onig).map(([k, l]) => `${k} ${l.length}`).join(", ")}`);

@@ -13,6 +13,7 @@
  * constructs so the JavaScript engine matches exactly what the reference does.
  */
 import { UserError } from "../core/errors.js";
+import { NOT_IN_ONIG_PROPERTY } from "./hf/unicode-tables.js";
 
 const WHITE_SPACE = String.raw`\t-\r\x85\p{Zs}\u2028\u2029`;
 const DIGIT = String.raw`\p{Nd}`;
@@ -22,64 +23,119 @@ const WORD = String.raw`\p{L}\p{M}\p{Nd}\p{Pc}`;
 const CLASS_BODIES: Record<string, string> = { s: WHITE_SPACE, d: DIGIT, w: WORD };
 
 /**
- * Whose meaning `\s`, `\d` and `\w` take: "unicode" as Rust (tiktoken) and Oniguruma (Hugging Face) give
- * them, or "javascript" as ports that pass the pattern straight to RegExp (js-tiktoken, tokenizers.js) do.
+ * Whose Unicode tables and escapes the pattern follows:
+ * - "rust": Rust's regex (tiktoken): `\s` = White_Space, `\d` = \p{Nd}, `\w` Unicode; properties as JavaScript's.
+ * - "onig": Oniguruma as Hugging Face tokenizers builds it: the same escapes, and property classes
+ *   (`\p{L}`, `\p{N}`, ...) from its older Unicode tables (see hf/unicode-tables.ts).
+ * - "javascript": as ports that pass the pattern straight to RegExp (js-tiktoken, tokenizers.js).
  */
-export type RegexFlavor = "unicode" | "javascript";
+export type RegexFlavor = "rust" | "onig" | "javascript";
+
+/** Code points a property lacks in this flavor, as a JS class body ("\u{323b0}-\u{3347f}..."), or "". */
+function exclusions(property: string, flavor: RegexFlavor): string {
+  if (flavor !== "onig") return "";
+  const ranges = NOT_IN_ONIG_PROPERTY[property];
+  if (!ranges || ranges.length === 0) return "";
+  let body = "";
+  for (let i = 0; i < ranges.length; i += 2) {
+    body += `\\u{${ranges[i].toString(16)}}` + (ranges[i + 1] !== ranges[i] ? `-\\u{${ranges[i + 1].toString(16)}}` : "");
+  }
+  return body;
+}
+
+/** Reads `\p{K}` / `\P{K}` at pattern[i] (the backslash); returns [negated, K, index of the closing brace]. */
+function readProperty(pattern: string, i: number, source: string): [boolean, string, number] {
+  const close = pattern.indexOf("}", i);
+  if (pattern[i + 2] !== "{" || close < 0) throw new UserError(source, `unsupported regex: \\${pattern[i + 1]} without {…} in ${JSON.stringify(pattern)}`);
+  return [pattern[i + 1] === "P", pattern.slice(i + 3, close), close];
+}
+
+/**
+ * Rewrites a character class `[...]` starting at pattern[open]. Returns [JS text, index of its ']'].
+ * When a property inside lacks code points in this flavor, the class is wrapped so they are taken out:
+ * positive `(?:(?![excluded])[...])`, negated `(?:[^...]|[excluded])`.
+ */
+function translateClass(pattern: string, open: number, source: string, flavor: RegexFlavor): [string, number] {
+  let i = open + 1;
+  const negated = pattern[i] === "^";
+  if (negated) i++;
+  let body = "";
+  let excluded = "";
+  if (pattern[i] === "]") {
+    body += "\\]"; // a leading ']' is literal in Oniguruma
+    i++;
+  }
+  for (; i < pattern.length && pattern[i] !== "]"; i++) {
+    const c = pattern[i];
+    if (c === "\\") {
+      const e = pattern[i + 1];
+      if (e === undefined) break;
+      const lower = e.toLowerCase();
+      if (flavor !== "javascript" && lower in CLASS_BODIES) {
+        if (e !== lower) throw new UserError(source, `unsupported regex: \\${e} inside a character class in ${JSON.stringify(pattern)}`);
+        body += CLASS_BODIES[lower];
+        i++;
+      } else if (e === "p" || e === "P") {
+        const [neg, property, close] = readProperty(pattern, i, source);
+        if (neg && exclusions(property, flavor)) throw new UserError(source, `unsupported regex: \\P{${property}} inside a class in ${JSON.stringify(pattern)}`);
+        body += pattern.slice(i, close + 1);
+        excluded += exclusions(property, flavor);
+        i = close;
+      } else if (e === "h") {
+        body += "0-9a-fA-F";
+        i++;
+      } else {
+        body += c + e;
+        i++;
+      }
+    } else body += c === "[" ? "\\[" : c;
+  }
+  if (i >= pattern.length) throw new UserError(source, `unterminated character class in regex ${JSON.stringify(pattern)}`);
+  const cls = `[${negated ? "^" : ""}${body}]`;
+  if (!excluded) return [cls, i];
+  return [negated ? `(?:${cls}|[${excluded}])` : `(?:(?![${excluded}])${cls})`, i];
+}
 
 /**
  * Rewrites an Oniguruma / fancy-regex pattern into a JavaScript pattern (for the `u` flag).
  * @param source names the file/field in error messages
  */
-export function translatePattern(pattern: string, source = "pattern", flavor: RegexFlavor = "unicode"): string {
+export function translatePattern(pattern: string, source = "pattern", flavor: RegexFlavor = "rust"): string {
   let out = "";
-  let inClass = false;
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     if (c === "\\") {
       const e = pattern[i + 1];
-      i++;
-      const lower = e?.toLowerCase();
-      if (flavor === "unicode" && e !== undefined && lower in CLASS_BODIES) {
-        const body = CLASS_BODIES[lower];
-        const negated = e !== lower;
-        if (!inClass) out += negated ? `[^${body}]` : `[${body}]`;
-        else if (!negated) out += body;
-        else throw new UserError(source, `unsupported regex: \\${e} inside a character class in ${JSON.stringify(pattern)}`);
+      if (e === undefined) throw new UserError(source, `regex ends with a lone backslash: ${JSON.stringify(pattern)}`);
+      const lower = e.toLowerCase();
+      if (flavor !== "javascript" && lower in CLASS_BODIES) {
+        out += e !== lower ? `[^${CLASS_BODIES[lower]}]` : `[${CLASS_BODIES[lower]}]`;
+        i++;
       } else if (e === "p" || e === "P") {
-        const close = pattern.indexOf("}", i);
-        out += pattern.slice(i - 1, close + 1);
+        const [negated, property, close] = readProperty(pattern, i, source);
+        const ex = exclusions(property, flavor);
+        const prop = pattern.slice(i, close + 1);
+        out += !ex ? prop : negated ? `(?:${prop}|[${ex}])` : `(?:(?![${ex}])${prop})`;
         i = close;
       } else if (e === "A") {
         out += "^";
+        i++;
       } else if (e === "z") {
         out += "$";
+        i++;
       } else if (e === "h") {
-        out += inClass ? "0-9a-fA-F" : "[0-9a-fA-F]";
-      } else if (e === undefined) {
-        throw new UserError(source, `regex ends with a lone backslash: ${JSON.stringify(pattern)}`);
+        out += "[0-9a-fA-F]";
+        i++;
       } else {
-        out += "\\" + e;
+        out += c + e;
+        i++;
       }
-      continue;
-    }
-    if (inClass) {
-      if (c === "]") inClass = false;
-      else if (c === "[") out += "\\"; // a literal '[' inside a class must be escaped for the v/u flags
-      out += c;
       continue;
     }
     if (c === "[") {
-      inClass = true;
-      out += c;
-      if (pattern[i + 1] === "^") {
-        out += "^";
-        i++;
-      }
-      if (pattern[i + 1] === "]") {
-        out += "\\]"; // a leading ']' is literal in Oniguruma
-        i++;
-      }
+      const [cls, close] = translateClass(pattern, i, source, flavor);
+      out += cls;
+      i = close;
       continue;
     }
     if (pattern.startsWith("(?i:", i)) {
@@ -155,7 +211,7 @@ function caseFold(pattern: string): string {
 }
 
 /** Compiles a reference-dialect pattern into a global, Unicode JavaScript RegExp. */
-export function compilePattern(pattern: string, source = "pattern", flavor: RegexFlavor = "unicode"): RegExp {
+export function compilePattern(pattern: string, source = "pattern", flavor: RegexFlavor = "rust"): RegExp {
   const js = translatePattern(pattern, source, flavor);
   try {
     return new RegExp(js, "gu");

@@ -82,7 +82,7 @@ export class TiktokenTokenizer implements Tokenizer {
     private readonly pieces: readonly string[],
     private readonly ranks: ReadonlyMap<string, number>,
     spec: EncodingSpec,
-    flavor: RegexFlavor = "unicode",
+    flavor: RegexFlavor = "rust",
   ) {
     this.specialTokens = new Map(Object.entries(spec.specialTokens));
     for (const [text, id] of this.specialTokens) this.specialById.set(id, text);
@@ -170,7 +170,7 @@ function latin1(bytes: Uint8Array, n: number): string {
 }
 
 /** Parses `.tiktoken` text. `name` selects the encoding (pattern + special tokens). */
-export function parseTiktoken(text: string, name: string, file = `${name}.tiktoken`, flavor: RegexFlavor = "unicode"): TiktokenTokenizer {
+export function parseTiktoken(text: string, name: string, file = `${name}.tiktoken`, flavor: RegexFlavor = "rust"): TiktokenTokenizer {
   const spec = TIKTOKEN_ENCODINGS[name];
   if (!spec) {
     throw new UserError(file, `unknown tiktoken encoding "${name}": name the file after one of ${Object.keys(TIKTOKEN_ENCODINGS).join(", ")}`);
@@ -198,10 +198,10 @@ export function parseTiktoken(text: string, name: string, file = `${name}.tiktok
 }
 
 /**
- * @param flavor "unicode" (default) splits as tiktoken's Rust regex does; "javascript" as js-tiktoken does
+ * @param flavor "rust" (default) splits as tiktoken's Rust regex does; "javascript" as js-tiktoken does
  *   (they differ only on U+0085, which Rust counts as white space, and U+FEFF, which JavaScript does).
  */
-export function loadTiktoken(path: string, flavor: RegexFlavor = "unicode"): TiktokenTokenizer {
+export function loadTiktoken(path: string, flavor: RegexFlavor = "rust"): TiktokenTokenizer {
   const name = basename(path).replace(/\.tiktoken$/, "");
   return parseTiktoken(readFileSync(path, "utf8"), name, path, flavor);
 }

@@ -15,7 +15,7 @@ export type Normalizer = (text: string) => string;
 /** A `{"String": s}` or `{"Regex": r}` pattern as a global RegExp. */
 export function patternOf(json: JsonReader): RegExp {
   if (json.has("String")) return new RegExp(escapeRegExp(json.get("String").string()), "gu");
-  if (json.has("Regex")) return compilePattern(json.get("Regex").string(), `${json.file}: ${json.path}.Regex`);
+  if (json.has("Regex")) return compilePattern(json.get("Regex").string(), `${json.file}: ${json.path}.Regex`, "onig");
   return json.unsupported("pattern: expected {\"String\": …} or {\"Regex\": …}");
 }
 

@@ -85,7 +85,7 @@ export function splitWith(pattern: RegExp, behavior: SplitBehavior, invert = fal
     );
 }
 
-const GPT2_SPLIT = compilePattern(SPLIT_PATTERNS.gpt2, "ByteLevel pre-tokenizer");
+const GPT2_SPLIT = compilePattern(SPLIT_PATTERNS.gpt2, "ByteLevel pre-tokenizer", "onig");
 const scratch = { bytes: new Uint8Array(1024) };
 
 /** Maps each UTF-8 byte of `text` to its GPT-2 byte-level character. */
@@ -155,15 +155,15 @@ export function buildPreTokenizer(json: JsonReader): PreTokenizer | undefined {
       return metaspace(replacement, scheme, json.get("split").boolean(true));
     }
     case "Whitespace":
-      return splitWith(compilePattern(String.raw`\w+|[^\w\s]+`, "Whitespace pre-tokenizer"), "Removed", true);
+      return splitWith(compilePattern(String.raw`\w+|[^\w\s]+`, "Whitespace pre-tokenizer", "onig"), "Removed", true);
     case "WhitespaceSplit":
-      return splitWith(compilePattern(String.raw`\s+`, "WhitespaceSplit pre-tokenizer"), "Removed");
+      return splitWith(compilePattern(String.raw`\s+`, "WhitespaceSplit pre-tokenizer", "onig"), "Removed");
     case "Digits":
       return json.get("individual_digits").boolean(false) ? charClassSplit(isNumeric, "Isolated") : charClassSplit(isNumeric, "Contiguous");
     case "Punctuation":
       return charClassSplit(isHfPunctuation, (json.get("behavior").optionalString() ?? "Isolated") as SplitBehavior);
     case "BertPreTokenizer": {
-      const ws = splitWith(compilePattern(String.raw`\s+`, "BertPreTokenizer"), "Removed");
+      const ws = splitWith(compilePattern(String.raw`\s+`, "BertPreTokenizer", "onig"), "Removed");
       const punct = charClassSplit(isHfPunctuation, "Isolated");
       return (splits) => punct(ws(splits));
     }

@@ -76,9 +76,29 @@ export class HfTokenizer implements Tokenizer {
   }
 }
 
-function readAddedTokens(json: JsonReader): AddedToken[] {
+/**
+ * Added tokens, with the ids Hugging Face gives them: it ignores the file's "id" and re-adds each token in
+ * order — a token already in the model's vocabulary keeps that id; a new one gets the next free id after
+ * the model's vocabulary. (For files written by the library the two agree.)
+ */
+function readAddedTokens(json: JsonReader, model: Model): AddedToken[] {
   if (json.isNull()) return [];
-  return json.items().map((t) => ({
+  const out: AddedToken[] = [];
+  const byContent = new Map<string, number>();
+  let maxId = -1;
+  for (const token of json.items().map(readAddedToken)) {
+    if (token.content.length === 0 || byContent.has(token.content)) continue;
+    let id = model.tokenToId(token.content);
+    if (id === undefined) id = maxId < 0 ? model.size : maxId >= model.size || model.size === 0 ? maxId + 1 : model.size;
+    byContent.set(token.content, id);
+    maxId = Math.max(maxId, id);
+    out.push({ ...token, id });
+  }
+  return out;
+}
+
+function readAddedToken(t: JsonReader): AddedToken {
+  return {
     id: t.get("id").number(),
     content: t.get("content").string(),
     special: t.get("special").boolean(false),
@@ -86,7 +106,7 @@ function readAddedTokens(json: JsonReader): AddedToken[] {
     lstrip: t.get("lstrip").boolean(false),
     rstrip: t.get("rstrip").boolean(false),
     singleWord: t.get("single_word").boolean(false),
-  }));
+  };
 }
 
 /** Builds a tokenizer from parsed tokenizer.json content; `file` names it in errors. */
@@ -96,7 +116,7 @@ export function tokenizerFromJson(value: Json, file = "tokenizer.json"): HfToken
   if (!root.has("model")) throw new FormatError(file, 'no "model" field: not a Hugging Face tokenizer.json');
   const model = buildModel(root.get("model"));
   const normalizer = buildNormalizer(root.get("normalizer"));
-  const added = new AddedVocabulary(readAddedTokens(root.get("added_tokens")), normalizer);
+  const added = new AddedVocabulary(readAddedTokens(root.get("added_tokens"), model), normalizer);
   const tokenToId = (t: string) => added.byContent.get(t)?.id ?? model.tokenToId(t);
   const tokenizer = new HfTokenizer(
     model,

@@ -49,7 +49,7 @@ export function trainBpe(text: string, options: TrainOptions): TrainedBpe {
   const index = new Map<string, number>();
   const words: Int32Array[] = [];
   const freq: number[] = [];
-  const chunks = pattern ? Array.from(text.matchAll(compilePattern(pattern, "training split pattern")), (m) => m[0]) : [text];
+  const chunks = pattern ? Array.from(text.matchAll(compilePattern(pattern, "training split pattern", "onig")), (m) => m[0]) : [text];
   for (const chunk of chunks) {
     const seen = index.get(chunk);
     if (seen !== undefined) freq[seen]++;
