@@ -79,34 +79,44 @@ class FileCursor {
     return offset;
   }
   u8(what: string): number {
-    return this.buf.readUInt8(this.at(1, what));
+    const at = this.at(1, what); // subtle: at() may load a new chunk into this.buf
+    return this.buf.readUInt8(at);
   }
   i8(what: string): number {
-    return this.buf.readInt8(this.at(1, what));
+    const at = this.at(1, what); // subtle: at() may load a new chunk into this.buf
+    return this.buf.readInt8(at);
   }
   u16(what: string): number {
-    return this.buf.readUInt16LE(this.at(2, what));
+    const at = this.at(2, what); // subtle: at() may load a new chunk into this.buf
+    return this.buf.readUInt16LE(at);
   }
   i16(what: string): number {
-    return this.buf.readInt16LE(this.at(2, what));
+    const at = this.at(2, what); // subtle: at() may load a new chunk into this.buf
+    return this.buf.readInt16LE(at);
   }
   u32(what: string): number {
-    return this.buf.readUInt32LE(this.at(4, what));
+    const at = this.at(4, what); // subtle: at() may load a new chunk into this.buf
+    return this.buf.readUInt32LE(at);
   }
   i32(what: string): number {
-    return this.buf.readInt32LE(this.at(4, what));
+    const at = this.at(4, what); // subtle: at() may load a new chunk into this.buf
+    return this.buf.readInt32LE(at);
   }
   f32(what: string): number {
-    return this.buf.readFloatLE(this.at(4, what));
+    const at = this.at(4, what); // subtle: at() may load a new chunk into this.buf
+    return this.buf.readFloatLE(at);
   }
   f64(what: string): number {
-    return this.buf.readDoubleLE(this.at(8, what));
+    const at = this.at(8, what); // subtle: at() may load a new chunk into this.buf
+    return this.buf.readDoubleLE(at);
   }
   u64(what: string): bigint {
-    return this.buf.readBigUInt64LE(this.at(8, what));
+    const at = this.at(8, what); // subtle: at() may load a new chunk into this.buf
+    return this.buf.readBigUInt64LE(at);
   }
   i64(what: string): bigint {
-    return this.buf.readBigInt64LE(this.at(8, what));
+    const at = this.at(8, what); // subtle: at() may load a new chunk into this.buf
+    return this.buf.readBigInt64LE(at);
   }
   /** A u64 that must be a count of things of at least `minBytes` each that fit in the rest of the file. */
   count(what: string, minBytes: number): number {
