@@ -46,7 +46,7 @@ test("GGUF: corrupt files fail with a clear error and no runaway allocation", ()
   assert.throws(() => loadGgufVocab(path), /corrupt\.gguf: not a GGUF file/);
   const good = serializeGguf(new Map([["tokenizer.ggml.model", { type: GgufType.String, value: "llama" }]]));
   write(good.subarray(0, 40)); // inside the first metadata value
-  assert.throws(() => loadGgufVocab(path), /corrupt\.gguf: truncated/);
+  assert.throws(() => loadGgufVocab(path), /corrupt\.gguf: (truncated|.*larger than the file can hold)/);
   const huge = Buffer.from(good);
   huge.writeBigUInt64LE(1n << 60n, 16); // metadata count
   write(huge);
