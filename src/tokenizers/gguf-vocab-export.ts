@@ -7,7 +7,6 @@ import { GgufType } from "../formats/gguf.js";
 import type { TypedValue } from "../formats/gguf-writer.js";
 import { TokenType } from "./gguf-vocab.js";
 import type { HfTokenizer } from "./hf/tokenizer-json.js";
-import { PieceType } from "./sentencepiece/model-proto.js";
 import type { SentencePieceTokenizer } from "./sentencepiece/sentencepiece.js";
 
 const str = (value: string): TypedValue => ({ type: GgufType.String, value });
@@ -15,22 +14,13 @@ const u32 = (value: number): TypedValue => ({ type: GgufType.Uint32, value });
 const bool = (value: boolean): TypedValue => ({ type: GgufType.Bool, value });
 const array = (itemType: GgufType, value: readonly (string | number | boolean)[]): TypedValue => ({ type: GgufType.Array, itemType, value });
 
-const PIECE_TO_TOKEN_TYPE: Record<PieceType, TokenType> = {
-  [PieceType.Normal]: TokenType.Normal,
-  [PieceType.Unknown]: TokenType.Unknown,
-  [PieceType.Control]: TokenType.Control,
-  [PieceType.UserDefined]: TokenType.UserDefined,
-  [PieceType.Unused]: TokenType.Unused,
-  [PieceType.Byte]: TokenType.Byte,
-};
-
 export function sentencePieceToGguf(sp: SentencePieceTokenizer): Map<string, TypedValue> {
   const { pieces, unkId, bosId, eosId } = sp.proto;
   const meta = new Map<string, TypedValue>([
     ["tokenizer.ggml.model", str("llama")],
     ["tokenizer.ggml.tokens", array(GgufType.String, pieces.map((p) => p.piece))],
     ["tokenizer.ggml.scores", array(GgufType.Float32, pieces.map((p) => p.score))],
-    ["tokenizer.ggml.token_type", array(GgufType.Int32, pieces.map((p) => PIECE_TO_TOKEN_TYPE[p.type]))],
+    ["tokenizer.ggml.token_type", array(GgufType.Int32, pieces.map((p) => p.type))], // the same numbering
     ["tokenizer.ggml.add_bos_token", bool(true)],
     ["tokenizer.ggml.add_eos_token", bool(false)],
     ["tokenizer.ggml.add_space_prefix", bool(sp.proto.normalizer.addDummyPrefix)],

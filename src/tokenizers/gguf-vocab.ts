@@ -19,17 +19,12 @@ import { BYTE_TO_CHAR, byteLevelToBytes } from "./byte-level.js";
 import { toByteLevel } from "./hf/pre-tokenizers.js";
 import { compilePattern, SPLIT_PATTERNS } from "./regex.js";
 import { mergeByScore } from "./score-merge.js";
+import { PieceType as TokenType } from "./sentencepiece/model-proto.js";
 import type { AllowedSpecial, DecodeOptions, EncodeOptions, Tokenizer } from "./types.js";
 import { WordCache } from "./word-cache.js";
 
-export const enum TokenType {
-  Normal = 1,
-  Unknown = 2,
-  Control = 3,
-  UserDefined = 4,
-  Unused = 5,
-  Byte = 6,
-}
+/** GGUF's token types are SentencePiece's piece types, number for number. */
+export { PieceType as TokenType } from "./sentencepiece/model-proto.js";
 
 const SPACE = "\u2581";
 

@@ -31,16 +31,31 @@ class Vocab {
   }
 }
 
+/** What every model shares: its vocabulary, and lookups both ways. */
+abstract class VocabModel implements Model {
+  constructor(protected readonly vocab: Vocab) {}
+  abstract tokenize(word: string): number[];
+  get size(): number {
+    return this.vocab.byId.length;
+  }
+  tokenToId(token: string): number | undefined {
+    return this.vocab.byToken.get(token);
+  }
+  idToToken(id: number): string | undefined {
+    return this.vocab.byId[id];
+  }
+}
+
 const byteToken = (b: number): string => `<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`;
 
-export class BpeModel implements Model {
+export class BpeModel extends VocabModel {
   private readonly merges = new PairMergeTable();
   private readonly cache = new WordCache<number[]>();
   private readonly unkId: number | undefined;
   private readonly byteIds: (number | undefined)[] = [];
 
   constructor(
-    private readonly vocab: Vocab,
+    vocab: Vocab,
     merges: [string, string][],
     private readonly options: {
       unkToken?: string;
@@ -52,6 +67,7 @@ export class BpeModel implements Model {
     },
     source: string,
   ) {
+    super(vocab);
     const prefixLength = options.continuingSubwordPrefix?.length ?? 0;
     merges.forEach(([a, b], rank) => {
       const left = vocab.byToken.get(a);
@@ -68,15 +84,6 @@ export class BpeModel implements Model {
     if (vocab.byId.length >= ID_LIMIT) throw new FormatError(source, `vocabulary of ${vocab.byId.length} tokens is larger than supported (${ID_LIMIT})`);
   }
 
-  get size(): number {
-    return this.vocab.byId.length;
-  }
-  tokenToId(token: string): number | undefined {
-    return this.vocab.byToken.get(token);
-  }
-  idToToken(id: number): string | undefined {
-    return this.vocab.byId[id];
-  }
 
   tokenize(word: string): number[] {
     if (this.options.ignoreMerges) {
@@ -123,27 +130,19 @@ export class BpeModel implements Model {
   }
 }
 
-export class WordPieceModel implements Model {
+export class WordPieceModel extends VocabModel {
   private readonly unkId: number;
   constructor(
-    private readonly vocab: Vocab,
+    vocab: Vocab,
     unkToken: string,
     private readonly prefix: string,
     private readonly maxChars: number,
     source: string,
   ) {
+    super(vocab);
     const unk = vocab.byToken.get(unkToken);
     if (unk === undefined) throw new FormatError(`${source}: model.unk_token`, `"${unkToken}" is not in the vocabulary`);
     this.unkId = unk;
-  }
-  get size(): number {
-    return this.vocab.byId.length;
-  }
-  tokenToId(token: string): number | undefined {
-    return this.vocab.byToken.get(token);
-  }
-  idToToken(id: number): string | undefined {
-    return this.vocab.byId[id];
   }
   tokenize(word: string): number[] {
     const chars = Array.from(word);
@@ -168,19 +167,12 @@ export class WordPieceModel implements Model {
   }
 }
 
-export class WordLevelModel implements Model {
+export class WordLevelModel extends VocabModel {
   constructor(
-    private readonly vocab: Vocab,
+    vocab: Vocab,
     private readonly unkId: number | undefined,
-  ) {}
-  get size(): number {
-    return this.vocab.byId.length;
-  }
-  tokenToId(token: string): number | undefined {
-    return this.vocab.byToken.get(token);
-  }
-  idToToken(id: number): string | undefined {
-    return this.vocab.byId[id];
+  ) {
+    super(vocab);
   }
   tokenize(word: string): number[] {
     const id = this.vocab.byToken.get(word) ?? this.unkId;
@@ -189,18 +181,19 @@ export class WordLevelModel implements Model {
 }
 
 /** Unigram as Hugging Face implements it (every vocabulary entry can match text, unk penalty 10). */
-export class UnigramModel implements Model {
+export class UnigramModel extends VocabModel {
   private readonly trie = new Trie();
   private readonly unkScore: number;
   private readonly byteIds: (number | undefined)[] = [];
   private readonly cache = new WordCache<number[]>();
 
   constructor(
-    private readonly vocab: Vocab,
+    vocab: Vocab,
     private readonly scores: Float64Array,
     private readonly unkId: number | undefined,
     private readonly byteFallback: boolean,
   ) {
+    super(vocab);
     let minScore = Infinity;
     vocab.byId.forEach((token, id) => {
       this.trie.insert(utf8Encode(token), id);
@@ -208,15 +201,6 @@ export class UnigramModel implements Model {
     });
     this.unkScore = minScore - 10;
     for (let b = 0; b < 256; b++) this.byteIds[b] = vocab.byToken.get(byteToken(b));
-  }
-  get size(): number {
-    return this.vocab.byId.length;
-  }
-  tokenToId(token: string): number | undefined {
-    return this.vocab.byToken.get(token);
-  }
-  idToToken(id: number): string | undefined {
-    return this.vocab.byId[id];
   }
 
   tokenize(word: string): number[] {
