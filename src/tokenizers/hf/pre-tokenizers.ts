@@ -7,17 +7,18 @@
  */
 import { utf8EncodeInto } from "../../core/utf8.js";
 import { bytesToByteLevel } from "../byte-level.js";
-import { compilePattern, SPLIT_PATTERNS } from "../regex.js";
+import { compilePattern, escapeRegExp, SPLIT_PATTERNS } from "../regex.js";
 import { JsonReader } from "./json.js";
 import { patternOf } from "./normalizers.js";
 import { isHfPunctuation, RUST_NUMERIC } from "./unicode.js";
 
-/** A piece of text, and whether it starts at offset 0 of the original input (Metaspace "first" needs it). */
-export interface Split {
-  readonly text: string;
-  readonly atStart: boolean;
-}
-export type PreTokenizer = (splits: Split[]) => Split[];
+/**
+ * A pre-tokenizer splits one piece of text and hands each part to `emit`, with whether the part starts at
+ * offset 0 of the original input (Metaspace's "first" scheme needs it). Stages chain by passing their
+ * output to the next stage's input, so no intermediate arrays are built on the hot path.
+ */
+export type Emit = (text: string, atStart: boolean) => void;
+export type PreTokenizer = (text: string, atStart: boolean, emit: Emit) => void;
 
 export type SplitBehavior = "Removed" | "Isolated" | "MergedWithPrevious" | "MergedWithNext" | "Contiguous";
 
@@ -79,10 +80,25 @@ export function applyBehavior(pieces: Piece[], behavior: SplitBehavior): [number
 }
 
 export function splitWith(pattern: RegExp, behavior: SplitBehavior, invert = false): PreTokenizer {
-  return (splits) =>
-    splits.flatMap(({ text, atStart }) =>
-      applyBehavior(findMatches(text, pattern, invert), behavior).map(([s, e]) => ({ text: text.slice(s, e), atStart: atStart && s === 0 })),
-    );
+  if (behavior === "Isolated" || (behavior === "Removed" && !invert)) {
+    const keepMatches = behavior === "Isolated";
+    // Fast path: emit the gaps and (when isolated) the matches as the regex finds them.
+    return (text, atStart, emit) => {
+      let prev = 0;
+      pattern.lastIndex = 0;
+      for (const m of text.matchAll(pattern)) {
+        const start = m.index;
+        const end = start + m[0].length;
+        if (start > prev) emit(text.slice(prev, start), atStart && prev === 0);
+        if (keepMatches && end > start) emit(m[0], atStart && start === 0);
+        prev = end;
+      }
+      if (prev < text.length) emit(text.slice(prev), atStart && prev === 0);
+    };
+  }
+  return (text, atStart, emit) => {
+    for (const [s, e] of applyBehavior(findMatches(text, pattern, invert), behavior)) emit(text.slice(s, e), atStart && s === 0);
+  };
 }
 
 const GPT2_SPLIT = compilePattern(SPLIT_PATTERNS.gpt2, "ByteLevel pre-tokenizer", "onig");
@@ -97,42 +113,40 @@ export function toByteLevel(text: string): string {
 
 function byteLevel(addPrefixSpace: boolean, useRegex: boolean): PreTokenizer {
   const split = splitWith(GPT2_SPLIT, "Isolated");
-  return (splits) => {
-    const spaced = addPrefixSpace ? splits.map((s) => (s.text.startsWith(" ") ? s : { text: " " + s.text, atStart: s.atStart })) : splits;
-    return (useRegex ? split(spaced) : spaced).map((s) => ({ text: toByteLevel(s.text), atStart: s.atStart }));
+  return (text, atStart, emit) => {
+    const spaced = addPrefixSpace && !text.startsWith(" ") ? " " + text : text;
+    const mapped: Emit = (piece, start) => emit(toByteLevel(piece), start);
+    if (useRegex) split(spaced, atStart, mapped);
+    else mapped(spaced, atStart);
   };
 }
 
 function metaspace(replacement: string, prependScheme: string, split: boolean): PreTokenizer {
-  const splitter = splitWith(new RegExp(replacement, "gu"), "MergedWithNext");
-  return (splits) => {
-    const replaced = splits.map(({ text, atStart }) => {
-      let t = text.replaceAll(" ", replacement);
-      const prepend = prependScheme === "always" || (prependScheme === "first" && atStart);
-      if (prepend && !t.startsWith(replacement)) t = replacement + t;
-      return { text: t, atStart };
-    });
-    return split ? splitter(replaced) : replaced;
+  const splitter = splitWith(new RegExp(escapeRegExp(replacement), "gu"), "MergedWithNext");
+  return (text, atStart, emit) => {
+    let t = text.replaceAll(" ", replacement);
+    const prepend = prependScheme === "always" || (prependScheme === "first" && atStart);
+    if (prepend && !t.startsWith(replacement)) t = replacement + t;
+    if (split) splitter(t, atStart, emit);
+    else emit(t, atStart);
   };
 }
 
 /** Splits on each character that `test` accepts (each one a match), with the given behaviour. */
 function charClassSplit(test: (c: string) => boolean, behavior: SplitBehavior): PreTokenizer {
-  return (splits) =>
-    splits.flatMap(({ text, atStart }) => {
-      const pieces: Piece[] = [];
-      let offset = 0;
-      for (const c of text) {
-        const end = offset + c.length;
-        const isMatch = test(c);
-        const last = pieces[pieces.length - 1];
-        if (!isMatch && last && !last[2]) last[1] = end; // runs of non-matching characters stay one piece
-        else pieces.push([offset, end, isMatch]);
-        offset = end;
-      }
-      if (pieces.length === 0) pieces.push([0, 0, false]);
-      return applyBehavior(pieces, behavior).map(([s, e]) => ({ text: text.slice(s, e), atStart: atStart && s === 0 }));
-    });
+  return (text, atStart, emit) => {
+    const pieces: Piece[] = [];
+    let offset = 0;
+    for (const c of text) {
+      const end = offset + c.length;
+      const isMatch = test(c);
+      const last = pieces[pieces.length - 1];
+      if (!isMatch && last && !last[2]) last[1] = end; // runs of non-matching characters stay one piece
+      else pieces.push([offset, end, isMatch]);
+      offset = end;
+    }
+    for (const [s, e] of applyBehavior(pieces, behavior)) emit(text.slice(s, e), atStart && s === 0);
+  };
 }
 const isNumeric = (c: string): boolean => RUST_NUMERIC.test(c);
 
@@ -142,7 +156,8 @@ export function buildPreTokenizer(json: JsonReader): PreTokenizer | undefined {
   switch (type) {
     case "Sequence": {
       const steps = json.get("pretokenizers").items().map(buildPreTokenizer).filter((p): p is PreTokenizer => !!p);
-      return (splits) => steps.reduce((s, step) => step(s), splits);
+      // step[0] feeds step[1] feeds ... feeds emit
+      return steps.reduceRight<PreTokenizer>((next, step) => (text, atStart, emit) => step(text, atStart, (t, a) => next(t, a, emit)), (text, atStart, emit) => emit(text, atStart));
     }
     case "ByteLevel":
       return byteLevel(json.get("add_prefix_space").boolean(true), json.get("use_regex").boolean(true));
@@ -165,7 +180,7 @@ export function buildPreTokenizer(json: JsonReader): PreTokenizer | undefined {
     case "BertPreTokenizer": {
       const ws = splitWith(compilePattern(String.raw`\s+`, "BertPreTokenizer", "onig"), "Removed");
       const punct = charClassSplit(isHfPunctuation, "Isolated");
-      return (splits) => punct(ws(splits));
+      return (text, atStart, emit) => ws(text, atStart, (t, a) => punct(t, a, emit));
     }
     default:
       return json.unsupported(`pre-tokenizer type "${type}"`);

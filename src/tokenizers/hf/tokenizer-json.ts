@@ -43,10 +43,18 @@ export class HfTokenizer implements Tokenizer {
         continue;
       }
       if (section.text.length === 0) continue;
-      const words = this.preTokenizer ? this.preTokenizer([{ text: section.text, atStart: section.atStart }]) : [section];
-      for (const word of words) for (const id of this.model.tokenize(word.text)) ids.push(id);
+      if (this.preTokenizer) this.preTokenizer(section.text, section.atStart, this.encodeWord(ids));
+      else for (const id of this.model.tokenize(section.text)) ids.push(id);
     }
     return options.addSpecial && this.postProcessor ? this.postProcessor(ids) : ids;
+  }
+
+  /** An emit callback that runs the model on each pre-tokenized word, appending to `ids`. */
+  private encodeWord(ids: number[]): (word: string) => void {
+    return (word) => {
+      if (word.length === 0) return;
+      for (const id of this.model.tokenize(word)) ids.push(id);
+    };
   }
 
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
