@@ -64,3 +64,12 @@ test("tiktoken: a file not named after an encoding is refused with a clear error
   assert.throws(() => parseTiktoken("IQ== 0\n", "mystery", "mystery.tiktoken"), /mystery\.tiktoken: unknown tiktoken encoding "mystery"/);
   assert.throws(() => parseTiktoken("IQ==\n", "cl100k_base"), /expected "<base64 token> <rank>"/);
 });
+
+test("countTokens counts what encode returns, for any format", async () => {
+  const { countTokens } = await import("./types.js");
+  const enc = loadTiktoken(await tiktokenFile("cl100k_base"));
+  for (const text of ["", "Hello world", "<|endoftext|>", "日本語 😀"]) {
+    assert.equal(countTokens(enc, text), getEncoding("cl100k_base").encode(text, [], []).length);
+  }
+  assert.equal(countTokens(enc, "<|endoftext|>", { allowedSpecial: "all" }), 1);
+});

@@ -31,7 +31,8 @@ export function compareTexts(inputs: readonly string[], expected: readonly strin
 
 /** Prints "# name: N strings, T tokens compared with REF, M mismatches" and fails on any mismatch. */
 export function report(name: string, reference: string, c: Comparison): void {
-  console.log(`# ${name}: ${c.strings} strings, ${c.tokens} tokens compared with ${reference}, ${c.mismatches.length} mismatches`);
+  const what = c.tokens > 0 ? `${c.strings} strings, ${c.tokens} tokens` : `${c.strings} decoded texts`;
+  console.log(`# ${name}: ${what} compared with ${reference}, ${c.mismatches.length} mismatches`);
   const shown = c.mismatches.slice(0, 3).map((m) => `${JSON.stringify(m.input).slice(0, 120)}\n  expected ${JSON.stringify(m.expected).slice(0, 200)}\n  got      ${JSON.stringify(m.got).slice(0, 200)}`);
   assert.equal(c.mismatches.length, 0, `${name} vs ${reference}:\n${shown.join("\n")}`);
 }
