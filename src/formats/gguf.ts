@@ -11,7 +11,9 @@
  * corrupt file fails with a message instead of an allocation.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { DTYPES, dtypeFromGgml, ggmlTypeName, SUPPORTED_DTYPES } from "../core/dtype.js";
 import { FormatError } from "../core/errors.js";
+import { checkStoredTensor, type StoredTensor } from "./stored-tensor.js";
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
 
@@ -223,4 +225,26 @@ export function readGgufHeader(path: string): GgufHeader {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The GGUF tensor table as StoredTensors: shapes reversed to PyTorch order (GGUF's dims[0] is the row
+ * length), dtypes checked, every tensor checked to lie inside the file.
+ */
+export function ggufStoredTensors(path: string, header: GgufHeader): StoredTensor[] {
+  return header.tensors.map((info) => {
+    const dtype = dtypeFromGgml(info.type);
+    if (!dtype) {
+      throw new FormatError(path, `tensor "${info.name}" has unsupported quantization type ${ggmlTypeName(info.type)} (supported: ${SUPPORTED_DTYPES.join(", ")})`);
+    }
+    if (info.offset % header.alignment !== 0) throw new FormatError(path, `tensor "${info.name}" offset ${info.offset} is not aligned to ${header.alignment}`);
+    const shape = [...info.dims].reverse();
+    const size = shape.reduce((a, b) => a * b, 1);
+    const rowLength = shape[shape.length - 1] ?? 1;
+    const { blockSize, bytesPerBlock } = DTYPES[dtype];
+    const byteLength = rowLength % blockSize === 0 ? (size / blockSize) * bytesPerBlock : -1;
+    const t: StoredTensor = { name: info.name, dtype, shape, file: path, offset: header.dataOffset + info.offset, byteLength };
+    checkStoredTensor(t, header.fileSize);
+    return t;
+  });
 }

@@ -21,6 +21,17 @@ export class StreamingDecoder {
     private readonly options: DecodeOptions = {},
   ) {}
 
+  /**
+   * Gives the decoder the ids that come before the stream (a prompt) without emitting them, so the first
+   * streamed token decodes in context (e.g. SentencePiece's "▁world" after a prompt is " world", not "world").
+   */
+  prime(context: readonly number[]): void {
+    const tail = context.slice(-4); // a few tokens are enough context for any decoder
+    this.ids.push(...tail);
+    this.prefixStart = this.ids.length - tail.length;
+    this.readStart = this.ids.length;
+  }
+
   /** Adds one token; returns the new text that is now complete ("" while a character is incomplete). */
   push(id: number): string {
     this.ids.push(id);

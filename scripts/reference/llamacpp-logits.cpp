@@ -1,0 +1,87 @@
+// glassbox-llamacpp-logits: a small driver over libllama, built by build-llamacpp.sh, used only by
+// scripts/reference/llamacpp-crosscheck.mjs as the llama.cpp oracle.
+//   teacher  MODEL.gguf ID,ID,...     → one line of JSON: {"logits": [[...] per position]}
+//   greedy   MODEL.gguf ID,ID,... N   → one line of JSON: {"ids": [N greedy ids]} (stops early at EOG)
+// Flash attention off, one thread, f32 KV cache: the settings the cross-check compares against.
+#include "llama.h"
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+static std::vector<llama_token> parse_ids(const char * s) {
+    std::vector<llama_token> ids;
+    while (*s) { ids.push_back((llama_token) strtol(s, (char **) &s, 10)); if (*s == ',') s++; }
+    return ids;
+}
+
+static void quiet(ggml_log_level, const char *, void *) {}
+
+int main(int argc, char ** argv) {
+    if (argc < 4) { fprintf(stderr, "usage: %s teacher|greedy MODEL IDS [N]\n", argv[0]); return 2; }
+    const std::string mode = argv[1];
+    llama_log_set(quiet, nullptr);
+    llama_backend_init();
+    llama_model_params mp = llama_model_default_params();
+    mp.n_gpu_layers = 0;
+    llama_model * model = llama_model_load_from_file(argv[2], mp);
+    if (!model) { fprintf(stderr, "cannot load %s\n", argv[2]); return 1; }
+    const llama_vocab * vocab = llama_model_get_vocab(model);
+    const int n_vocab = llama_vocab_n_tokens(vocab);
+    std::vector<llama_token> ids = parse_ids(argv[3]);
+    const int n_gen = argc > 4 ? atoi(argv[4]) : 0;
+
+    llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = (uint32_t) (ids.size() + n_gen + 8);
+    cp.n_batch = cp.n_ctx;
+    cp.n_ubatch = cp.n_ctx;
+    cp.n_threads = 1;
+    cp.n_threads_batch = 1;
+    cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    llama_context * ctx = llama_init_from_model(model, cp);
+    if (!ctx) { fprintf(stderr, "cannot create context\n"); return 1; }
+
+    llama_batch batch = llama_batch_init((int32_t) cp.n_ctx, 0, 1);
+    auto submit = [&](const std::vector<llama_token> & toks, int pos0, bool all_logits) {
+        batch.n_tokens = 0;
+        for (size_t i = 0; i < toks.size(); i++) {
+            batch.token[i] = toks[i];
+            batch.pos[i] = pos0 + (int) i;
+            batch.n_seq_id[i] = 1;
+            batch.seq_id[i][0] = 0;
+            batch.logits[i] = all_logits || i + 1 == toks.size();
+            batch.n_tokens++;
+        }
+        if (llama_decode(ctx, batch) != 0) { fprintf(stderr, "llama_decode failed\n"); exit(1); }
+    };
+
+    if (mode == "teacher") {
+        submit(ids, 0, true);
+        printf("{\"logits\":[");
+        for (size_t i = 0; i < ids.size(); i++) {
+            const float * row = llama_get_logits_ith(ctx, (int32_t) i);
+            printf(i ? ",[" : "[");
+            for (int v = 0; v < n_vocab; v++) printf(v ? ",%.9g" : "%.9g", row[v]);
+            printf("]");
+        }
+        printf("]}\n");
+    } else {
+        submit(ids, 0, false);
+        int pos = (int) ids.size();
+        printf("{\"ids\":[");
+        for (int step = 0; step < n_gen; step++) {
+            const float * row = llama_get_logits_ith(ctx, -1);
+            int best = 0;
+            for (int v = 1; v < n_vocab; v++) if (row[v] > row[best]) best = v;
+            if (llama_vocab_is_eog(vocab, best)) break;
+            printf(step ? ",%d" : "%d", best);
+            submit({best}, pos++, false);
+        }
+        printf("]}\n");
+    }
+    llama_batch_free(batch);
+    llama_free(ctx);
+    llama_model_free(model);
+    return 0;
+}

@@ -1,0 +1,145 @@
+/**
+ * The reference backend: every kernel as the plainest loop that computes it. It is the living definition
+ * the fast backends are tested against, so clarity beats speed here. Sums accumulate in JavaScript numbers
+ * (f64) and are rounded to f32 once when stored.
+ */
+import type { AttentionShape, Backend, RopeStyle } from "../../tensor/backend.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { dequantizeRow } from "./dequantize.js";
+
+export class ReferenceBackend implements Backend {
+  readonly name = "reference";
+
+  matmul(y: Float32Array, x: Float32Array, w: Tensor, T: number): void {
+    const [N, K] = [w.rows, w.rowLength];
+    if (x.length < T * K || y.length < T * N) throw new Error(`matmul: x (${T}, ${K}) or y (${T}, ${N}) too short`);
+    const row = new Float32Array(K);
+    for (let n = 0; n < N; n++) {
+      dequantizeRow(w, n, row); // W[n, :]
+      for (let t = 0; t < T; t++) {
+        let sum = 0;
+        for (let k = 0; k < K; k++) sum += x[t * K + k]! * row[k]!;
+        y[t * N + n] = sum;
+      }
+    }
+  }
+
+  embedding(out: Float32Array, w: Tensor, ids: readonly number[]): void {
+    const C = w.rowLength;
+    const row = new Float32Array(C);
+    ids.forEach((id, i) => {
+      if (!(id >= 0 && id < w.rows)) throw new RangeError(`token id ${id} is outside the vocabulary (0..${w.rows - 1})`);
+      dequantizeRow(w, id, row);
+      out.set(row, i * C);
+    });
+  }
+
+  rmsNorm(y: Float32Array, x: Float32Array, weight: Float32Array, C: number, eps: number): void {
+    for (let r = 0; r < x.length / C; r++) {
+      let sumSquares = 0;
+      for (let c = 0; c < C; c++) sumSquares += x[r * C + c]! ** 2;
+      const scale = 1 / Math.sqrt(sumSquares / C + eps);
+      for (let c = 0; c < C; c++) y[r * C + c] = x[r * C + c]! * scale * weight[c]!;
+    }
+  }
+
+  layerNorm(y: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array, C: number, eps: number): void {
+    for (let r = 0; r < x.length / C; r++) {
+      let mean = 0;
+      for (let c = 0; c < C; c++) mean += x[r * C + c]!;
+      mean /= C;
+      let variance = 0;
+      for (let c = 0; c < C; c++) variance += (x[r * C + c]! - mean) ** 2;
+      variance /= C;
+      const scale = 1 / Math.sqrt(variance + eps);
+      for (let c = 0; c < C; c++) y[r * C + c] = (x[r * C + c]! - mean) * scale * weight[c]! + bias[c]!;
+    }
+  }
+
+  rope(x: Float32Array, T: number, nHeads: number, headDim: number, positions: Int32Array, invFreq: Float32Array, style: RopeStyle): void {
+    const pairs = invFreq.length;
+    for (let t = 0; t < T; t++) {
+      for (let h = 0; h < nHeads; h++) {
+        const base = (t * nHeads + h) * headDim;
+        for (let i = 0; i < pairs; i++) {
+          const theta = positions[t]! * invFreq[i]!;
+          const [cos, sin] = [Math.cos(theta), Math.sin(theta)];
+          // interleaved: (x[2i], x[2i+1]); halves: (x[i], x[i + rotated/2])
+          const ia = style === "interleaved" ? base + 2 * i : base + i;
+          const ib = style === "interleaved" ? ia + 1 : ia + pairs;
+          const [a, b] = [x[ia]!, x[ib]!];
+          x[ia] = a * cos - b * sin;
+          x[ib] = a * sin + b * cos;
+        }
+      }
+    }
+  }
+
+  softmax(x: Float32Array, cols: number): void {
+    for (let r = 0; r < x.length / cols; r++) {
+      let max = -Infinity;
+      for (let c = 0; c < cols; c++) max = Math.max(max, x[r * cols + c]!);
+      let sum = 0;
+      for (let c = 0; c < cols; c++) sum += Math.exp(x[r * cols + c]! - max);
+      for (let c = 0; c < cols; c++) x[r * cols + c] = Math.exp(x[r * cols + c]! - max) / sum;
+    }
+  }
+
+  addBias(y: Float32Array, bias: Float32Array): void {
+    for (let i = 0; i < y.length; i++) y[i]! += bias[i % bias.length]!;
+  }
+
+  add(y: Float32Array, a: Float32Array, b: Float32Array): void {
+    for (let i = 0; i < y.length; i++) y[i] = a[i]! + b[i]!;
+  }
+
+  mul(y: Float32Array, a: Float32Array, b: Float32Array): void {
+    for (let i = 0; i < y.length; i++) y[i] = a[i]! * b[i]!;
+  }
+
+  silu(x: Float32Array): void {
+    for (let i = 0; i < x.length; i++) x[i] = x[i]! / (1 + Math.exp(-x[i]!));
+  }
+
+  geluTanh(x: Float32Array): void {
+    const c = Math.sqrt(2 / Math.PI);
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      x[i] = 0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v * v * v)));
+    }
+  }
+
+  attention(out: Float32Array, q: Float32Array, kCache: Float32Array, vCache: Float32Array, shape: AttentionShape, probs?: Float32Array): void {
+    const { T, pos0, nHead, nKvHead, headDim: hs, window } = shape;
+    const S = pos0 + T; // keys visible to the last query
+    const group = nHead / nKvHead; // query heads per key/value head
+    const scale = 1 / Math.sqrt(hs);
+    const scores = new Float64Array(S);
+    for (let t = 0; t < T; t++) {
+      const p = pos0 + t; // this query's position
+      const first = Math.max(0, p - window + 1);
+      for (let h = 0; h < nHead; h++) {
+        const kvh = Math.floor(h / group);
+        const qOff = (t * nHead + h) * hs;
+        let max = -Infinity;
+        for (let s = first; s <= p; s++) {
+          const kOff = (s * nKvHead + kvh) * hs;
+          let dot = 0;
+          for (let i = 0; i < hs; i++) dot += q[qOff + i]! * kCache[kOff + i]!;
+          scores[s] = dot * scale;
+          max = Math.max(max, scores[s]!);
+        }
+        let sum = 0;
+        for (let s = first; s <= p; s++) sum += (scores[s] = Math.exp(scores[s]! - max));
+        const oOff = (t * nHead + h) * hs;
+        for (let i = 0; i < hs; i++) out[oOff + i] = 0;
+        for (let s = first; s <= p; s++) {
+          const weight = scores[s]! / sum;
+          if (probs) probs[(h * T + t) * S + s] = weight;
+          const vOff = (s * nKvHead + kvh) * hs;
+          for (let i = 0; i < hs; i++) out[oOff + i]! += weight * vCache[vOff + i]!;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The Llama family's forward pass (Touvron et al. 2023; Mistral, Qwen2, Mixtral are the same figure):
+ *
+ *   x = embed(ids)                                          (T, C)
+ *   for each layer:  x = x + attention(rmsNorm(x))           RoPE on q, k; grouped-query attention
+ *                    x = x + feedForward(rmsNorm(x))         SwiGLU, or a mixture of SwiGLU experts
+ *   logits = rmsNorm(x) · Woutᵀ                              (T, V)
+ */
+import { attention, type AttentionConfig } from "../../nn/attention.js";
+import { swiGlu } from "../../nn/feed-forward.js";
+import { KvCache } from "../../nn/kv-cache.js";
+import { embedding, linear } from "../../nn/linear.js";
+import { mixtureOfExperts } from "../../nn/moe.js";
+import { norm } from "../../nn/norm.js";
+import { ropeInverseFrequencies } from "../../nn/positions.js";
+import type { Backend } from "../../tensor/backend.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { NO_TRACE, type Tracer } from "../../trace/trace.js";
+import type { TransformerConfig } from "../config.js";
+import type { LanguageModel } from "../language-model.js";
+import type { LlamaWeights } from "./weights.js";
+
+export class LlamaModel implements LanguageModel {
+  private readonly attentionConfig: AttentionConfig;
+
+  constructor(
+    readonly config: TransformerConfig,
+    private readonly weights: LlamaWeights,
+    private readonly backend: Backend,
+  ) {
+    const rope = config.rope!;
+    const invFreq = ropeInverseFrequencies(rope.dim, rope.theta, rope.scaling);
+    weights.ropeFreqFactors?.forEach((factor, i) => (invFreq[i] = invFreq[i]! / factor));
+    this.attentionConfig = {
+      nHead: config.nHead,
+      nKvHead: config.nKvHead,
+      headDim: config.headDim,
+      window: config.slidingWindow,
+      rope: { invFreq, style: rope.style },
+    };
+  }
+
+  newCache(capacity = this.config.contextLength): KvCache {
+    return new KvCache(this.config.nLayers, capacity, this.config.nKvHead, this.config.headDim);
+  }
+
+  forward(ids: readonly number[], cache: KvCache, tracer: Tracer = NO_TRACE): Float32Array {
+    const { backend: be, weights: w, config: c } = this;
+    const T = ids.length;
+    const pos0 = cache.length;
+    const C = c.dim;
+    let x = embedding(be, w.tokenEmbedding, ids); // (T, C)
+    if (tracer.enabled) tracer.record("embed", x, [T, C]);
+    w.layers.forEach((layer, l) => {
+      const h = norm(be, "rmsnorm", x, { weight: layer.attnNorm }, c.normEps); // (T, C)
+      if (tracer.enabled) tracer.record("attn_norm", h, [T, C], l);
+      const attnOut = attention(be, h, T, layer.attn, this.attentionConfig, cache, l, pos0, tracer); // (T, C)
+      if (tracer.enabled) tracer.record("attn_out", attnOut, [T, C], l);
+      be.add(x, x, attnOut);
+
+      const f = norm(be, "rmsnorm", x, { weight: layer.ffnNorm }, c.normEps); // (T, C)
+      if (tracer.enabled) tracer.record("ffn_norm", f, [T, C], l);
+      const ffnOut = layer.ffn.kind === "moe" ? mixtureOfExperts(be, f, T, layer.ffn.w, c.nExpertsUsed, tracer, l) : swiGlu(be, f, T, layer.ffn.w); // (T, C)
+      if (tracer.enabled) tracer.record("ffn_out", ffnOut, [T, C], l);
+      be.add(x, x, ffnOut);
+      if (tracer.enabled) tracer.record("resid", x, [T, C], l);
+    });
+    cache.length = pos0 + T;
+    x = norm(be, "rmsnorm", x, { weight: w.outputNorm }, c.normEps);
+    if (tracer.enabled) tracer.record("final_norm", x, [T, C]);
+    const logits = linear(be, x, T, w.output); // (T, V)
+    if (tracer.enabled) tracer.record("logits", logits, [T, c.vocabSize]);
+    return logits;
+  }
+
+  tensors(): Tensor[] {
+    const w = this.weights;
+    const list: Tensor[] = [w.tokenEmbedding];
+    for (const l of w.layers) {
+      list.push(l.attn.wq, l.attn.wk, l.attn.wv, l.attn.wo);
+      if (l.ffn.kind === "dense") list.push(l.ffn.w.gate, l.ffn.w.up, l.ffn.w.down);
+      else list.push(l.ffn.w.router, ...l.ffn.w.experts.flatMap((e) => [e.gate, e.up, e.down]));
+    }
+    if (w.output !== w.tokenEmbedding) list.push(w.output);
+    return list;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * KV cache: the keys and values of every position seen so far, per layer, so that decoding one more token
+ * costs one position of work instead of re-running the whole prefix.
+ *   k[layer], v[layer]: (capacity, Hkv, hs); positions 0 .. length − 1 are filled.
+ */
+export class KvCache {
+  readonly k: Float32Array[];
+  readonly v: Float32Array[];
+  /** positions filled so far (the next token goes at position `length`) */
+  length = 0;
+
+  constructor(
+    readonly nLayers: number,
+    readonly capacity: number,
+    readonly nKvHead: number,
+    readonly headDim: number,
+  ) {
+    const size = capacity * nKvHead * headDim;
+    this.k = Array.from({ length: nLayers }, () => new Float32Array(size));
+    this.v = Array.from({ length: nLayers }, () => new Float32Array(size));
+  }
+
+  /** Copies k, v (T, Hkv, hs) into positions pos0 .. pos0 + T − 1 of a layer. */
+  write(layer: number, pos0: number, k: Float32Array, v: Float32Array): void {
+    const row = this.nKvHead * this.headDim;
+    const T = k.length / row;
+    if (pos0 + T > this.capacity) throw new RangeError(`KV cache holds ${this.capacity} positions; asked to write up to ${pos0 + T}`);
+    this.k[layer]!.set(k, pos0 * row);
+    this.v[layer]!.set(v, pos0 * row);
+  }
+
+  /** Forgets positions from `length` on (e.g. to reuse a shared prompt prefix). */
+  truncate(length: number): void {
+    this.length = Math.min(this.length, length);
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return 2 * this.nLayers * this.capacity * this.nKvHead * this.headDim * 4;
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Linear layer and embedding lookup.
+ * Legend: T = positions, K = in features, N = out features, V = vocabulary, C = channels.
+ */
+import type { Backend } from "../tensor/backend.js";
+import type { Tensor } from "../tensor/tensor.js";
+
+/** y (T, N) = x (T, K) · Wᵀ + b, W (N, K) as a PyTorch nn.Linear stores it. */
+export function linear(backend: Backend, x: Float32Array, T: number, w: Tensor, bias?: Float32Array): Float32Array {
+  const y = new Float32Array(T * w.rows);
+  backend.matmul(y, x, w, T);
+  if (bias) backend.addBias(y, bias);
+  return y;
+}
+
+/** x (T, C) = table (V, C)[ids]. */
+export function embedding(backend: Backend, table: Tensor, ids: readonly number[]): Float32Array {
+  const x = new Float32Array(ids.length * table.rowLength);
+  backend.embedding(x, table, ids);
+  return x;
+}

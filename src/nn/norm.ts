@@ -1,0 +1,22 @@
+/**
+ * Normalization of each position's vector of C channels.
+ *   LayerNorm (Ba et al. 2016): y = (x − mean(x)) / √(var(x) + ε) ⊙ γ + β        (GPT-2)
+ *   RMSNorm (Zhang & Sennrich 2019): y = x / √(mean(x²) + ε) ⊙ γ                  (Llama and kin)
+ */
+import type { Backend } from "../tensor/backend.js";
+
+export interface NormWeights {
+  readonly weight: Float32Array; // γ (C)
+  readonly bias?: Float32Array; // β (C), LayerNorm only
+}
+
+export type NormKind = "layernorm" | "rmsnorm";
+
+/** y (T, C) = norm(x (T, C)). */
+export function norm(backend: Backend, kind: NormKind, x: Float32Array, w: NormWeights, eps: number): Float32Array {
+  const y = new Float32Array(x.length);
+  const C = w.weight.length;
+  if (kind === "rmsnorm") backend.rmsNorm(y, x, w.weight, C, eps);
+  else backend.layerNorm(y, x, w.weight, w.bias ?? new Float32Array(C), C, eps);
+  return y;
+}

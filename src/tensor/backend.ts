@@ -1,0 +1,72 @@
+/**
+ * The Backend interface: the small set of kernels every model lowers to. `backends/reference/` implements
+ * them as plain loops (the living definition of each); faster backends must match it within tolerance.
+ *
+ * Legend: T = positions (tokens) in this call, K = input features, N = output features, C = channels,
+ * H = query heads, Hkv = key/value heads, hs = head size, S = positions held in the KV cache.
+ * All activations are f32 and row-major; weights are Tensors in their stored dtype.
+ */
+import type { Tensor } from "./tensor.js";
+
+/** How RoPE pairs the dimensions of a head (DESIGN.md: the convention differs by checkpoint source). */
+export type RopeStyle =
+  | "interleaved" // rotate (x[2i], x[2i+1]): Meta's original, llama2.c, GGUF `llama`
+  | "halves"; // rotate (x[i], x[i + hs/2]): Hugging Face, GPT-NeoX, GGUF `qwen2`
+
+export interface AttentionShape {
+  readonly T: number; // query positions in this call
+  readonly pos0: number; // absolute position of the first query; keys 0 .. pos0 + T − 1 are in the cache
+  readonly nHead: number;
+  readonly nKvHead: number; // divides nHead; each key/value head serves nHead / nKvHead query heads
+  readonly headDim: number;
+  readonly window: number; // a query at p sees keys in (p − window, p]; Infinity for full causal attention
+}
+
+export interface Backend {
+  readonly name: string;
+
+  /** y (T, N) = x (T, K) · Wᵀ, W (N, K) in any dtype. */
+  matmul(y: Float32Array, x: Float32Array, w: Tensor, T: number): void;
+
+  /** out (n, C): row ids[i] of the table W (V, C), dequantized. */
+  embedding(out: Float32Array, w: Tensor, ids: readonly number[]): void;
+
+  /** y = x / sqrt(mean(x²) + eps) ⊙ weight, per row of C. */
+  rmsNorm(y: Float32Array, x: Float32Array, weight: Float32Array, C: number, eps: number): void;
+
+  /** y = (x − mean) / sqrt(var + eps) ⊙ weight + bias, per row of C (biased variance, as PyTorch). */
+  layerNorm(y: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array, C: number, eps: number): void;
+
+  /**
+   * Rotates x (T, nHeads, hs) in place: the pair (a, b) of frequency i at position p becomes
+   * (a cos θ − b sin θ, a sin θ + b cos θ), θ = p · invFreq[i]. Only the first 2·invFreq.length dims rotate.
+   */
+  rope(x: Float32Array, T: number, nHeads: number, headDim: number, positions: Int32Array, invFreq: Float32Array, style: RopeStyle): void;
+
+  /** Softmax over each row of `cols` values, in place. */
+  softmax(x: Float32Array, cols: number): void;
+
+  /** y += b broadcast over rows: bias (N) added to each row of y (T, N). */
+  addBias(y: Float32Array, bias: Float32Array): void;
+
+  /** y = a + b, elementwise (y may alias a). */
+  add(y: Float32Array, a: Float32Array, b: Float32Array): void;
+
+  /** y = a ⊙ b, elementwise (y may alias a). */
+  mul(y: Float32Array, a: Float32Array, b: Float32Array): void;
+
+  /** x = x · sigmoid(x), in place. */
+  silu(x: Float32Array): void;
+
+  /** x = GELU(x), tanh form: 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))), in place. */
+  geluTanh(x: Float32Array): void;
+
+  /**
+   * Causal scaled dot-product attention over the KV cache.
+   *   q (T, H, hs); kCache, vCache (S, Hkv, hs) with S ≥ pos0 + T; out (T, H, hs).
+   *   scores[h, t, s] = q[t, h] · k[s, h / (H / Hkv)] / √hs for s ≤ pos0 + t (and inside the window)
+   *   out[t, h] = Σ_s softmax(scores[h, t])[s] · v[s, h / (H / Hkv)]
+   * When `probs` is given (H, T, pos0 + T), the attention weights are written there (zeros where masked).
+   */
+  attention(out: Float32Array, q: Float32Array, kCache: Float32Array, vCache: Float32Array, shape: AttentionShape, probs?: Float32Array): void;
+}
