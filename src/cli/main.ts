@@ -6,6 +6,9 @@ import { Command, CommanderError } from "commander";
 import { isUserError } from "../core/errors.js";
 import { registerTokenize } from "./tokenize.js";
 import { registerTokenizerTrain } from "./tokenizer-train.js";
+import { registerGenerate } from "./generate.js";
+import { registerForward } from "./forward.js";
+import { registerInfo } from "./info.js";
 
 export const USER_ERROR_EXIT = 2;
 
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true);
   registerTokenize(program);
   registerTokenizerTrain(program);
+  registerGenerate(program);
+  registerForward(program);
+  registerInfo(program);
   return program;
 }
 

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { UserError } from "../core/errors.js";
 import { loadTokenizer } from "../tokenizers/load.js";
 import type { EncodeOptions, Tokenizer } from "../tokenizers/types.js";
+import { parseIds } from "./options.js";
 import { showTokens } from "./show.js";
 
 interface TokenizeFlags {
@@ -57,16 +58,6 @@ function tokenize(flags: TokenizeFlags): void {
   else process.stdout.write(ids.join(" ") + "\n");
 }
 
-export function parseIds(text: string, tokenizer: Tokenizer): number[] {
-  const parts = text.split(/[\s,]+/).filter((p) => p.length > 0);
-  return parts.map((p) => {
-    const id = Number(p);
-    if (!Number.isInteger(id) || id < 0) throw new UserError("--ids", `"${p}" is not a token id`);
-    if (id >= tokenizer.vocabSize) throw new UserError("--ids", `token id ${id} is out of range (vocabulary size ${tokenizer.vocabSize})`);
-    return id;
-  });
-}
-
 export function registerTokenize(program: Command): void {
   program
     .command("tokenize")
@@ -88,6 +79,6 @@ export function registerTokenize(program: Command): void {
     .option("--special", "keep special tokens in the text")
     .action((flags: { tokenizer: string; ids: string; special?: boolean }) => {
       const tokenizer = loadTokenizer(flags.tokenizer);
-      process.stdout.write(tokenizer.decode(parseIds(flags.ids, tokenizer), { skipSpecial: !flags.special }) + "\n");
+      process.stdout.write(tokenizer.decode(parseIds(flags.ids, tokenizer.vocabSize), { skipSpecial: !flags.special }) + "\n");
     });
 }

@@ -9,25 +9,18 @@
  *   - Llama-3 rope scaling as the `rope_freqs.weight` tensor of per-frequency divisors, as llama.cpp does.
  * Tokenizer metadata (tokenizer.ggml.*) is passed in by the caller.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { DTYPES } from "../core/dtype.js";
 import { bf16ToF32, F16_TABLE } from "../core/half.js";
 import { UserError } from "../core/errors.js";
 import { GgufType } from "../formats/gguf.js";
 import { ggufKey } from "../formats/gguf-keys.js";
 import { writeGguf, type TensorToWrite, type TypedValue } from "../formats/gguf-writer.js";
-import { readSafetensorsDirectory } from "../formats/safetensors.js";
-import { TensorReader, type StoredTensor } from "../formats/stored-tensor.js";
+import { TensorReader } from "../formats/stored-tensor.js";
+import { openModelFile } from "./load.js";
 import { ropeInverseFrequencies } from "../nn/positions.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { TransformerConfig } from "./config.js";
-import { gpt2ConfigFromHf } from "./gpt2/config.js";
-import { gpt2HfName } from "./gpt2/weights.js";
-import { llamaConfigFromHf } from "./llama/config.js";
-import { llamaHfName } from "./llama/weights.js";
-import { familyForHf } from "./registry.js";
-import { Fields } from "./source.js";
 import { transpose2d } from "./weight-loader.js";
 
 const u32 = (value: number): TypedValue => ({ type: GgufType.Uint32, value });
@@ -37,16 +30,6 @@ const str = (value: string): TypedValue => ({ type: GgufType.String, value });
 /** GGUF architecture for a HF model_type. */
 function ggufArchitecture(modelType: string): string {
   return modelType === "gpt2" ? "gpt2" : modelType === "qwen2" ? "qwen2" : "llama";
-}
-
-export function hfConfig(dir: string): { config: TransformerConfig; modelType: string } {
-  const path = join(dir, "config.json");
-  if (!existsSync(path)) throw new UserError(dir, "not a model directory: no config.json");
-  const json = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-  const fields = Fields.fromObject(path, json);
-  const family = familyForHf(json.model_type, path);
-  const modelType = String(json.model_type);
-  return { config: family === "gpt2" ? gpt2ConfigFromHf(fields) : llamaConfigFromHf(fields, modelType), modelType };
 }
 
 export function ggufMetadataFor(c: TransformerConfig, arch: string, name: string): Map<string, TypedValue> {
@@ -114,15 +97,15 @@ function tensorToWrite(name: string, dtype: Tensor["dtype"], shape: readonly num
  * @param tokenizerMetadata tokenizer.ggml.* keys (from tokenizers/gguf-vocab-export.ts), if any
  */
 export function writeHfAsGguf(dir: string, out: string, tokenizerMetadata: ReadonlyMap<string, TypedValue> = new Map()): void {
-  const { config: c, modelType } = hfConfig(dir);
-  const arch = ggufArchitecture(modelType);
-  const toCanonical = c.family === "gpt2" ? gpt2HfName : llamaHfName;
-  const stored = readSafetensorsDirectory(dir);
+  const file = openModelFile(dir);
+  if (file.format !== "safetensors") throw new UserError(dir, "expected a Hugging Face checkpoint directory");
+  const { config: c, toCanonical } = file;
+  const arch = ggufArchitecture(c.architecture);
   const reader = new TensorReader();
   const written: TensorToWrite[] = [];
   const experts = new Map<string, Tensor[]>(); // "blk.N.ffn_gate" → per-expert tensors
   try {
-    for (const s of stored) {
+    for (const s of file.tensors) {
       const name = toCanonical(s.name);
       if (name === null) continue;
       let t = reader.read(s);

@@ -37,23 +37,45 @@ export interface GenerationDefaults {
   readonly chatTemplate?: string;
 }
 
-export interface LoadedModel {
-  readonly model: LanguageModel;
+/** A model file opened but not yet read: its config and tensor table. */
+export interface ModelFile {
+  readonly config: TransformerConfig;
   readonly format: ModelFormat;
   readonly path: string;
   readonly name: string; // the file's or directory's name
+  readonly tensors: readonly StoredTensor[];
+  readonly toCanonical: (name: string) => string | null;
+  readonly conv1d: boolean; // matrices stored (in, out): Hugging Face GPT-2
   readonly defaults: GenerationDefaults;
   readonly gguf?: GgufHeader;
 }
 
-export function loadLanguageModel(path: string, backend: Backend): LoadedModel {
+export interface LoadedModel extends ModelFile {
+  readonly model: LanguageModel;
+}
+
+/** Opens a model: reads its config and tensor table, checks them, reads no weights. */
+export function openModelFile(path: string): ModelFile {
   if (!existsSync(path)) throw new UserError(path, "no such file or directory");
-  if (statSync(path).isDirectory()) return loadHfDirectory(path, backend);
+  if (statSync(path).isDirectory()) return openHfDirectory(path);
   const magic = readMagic(path);
-  if (magic === "GGUF") return loadGguf(path, backend);
-  if (path.endsWith(".bin")) return loadLlama2c(path, backend);
+  if (magic === "GGUF") return openGguf(path);
+  if (path.endsWith(".bin")) return openLlama2c(path);
   if (path.endsWith(".gguf")) throw new FormatError(path, 'not a GGUF file (magic is not "GGUF")');
   throw new UserError(path, "unknown model format (supported: a .gguf file, a Hugging Face directory with config.json and safetensors, a llama2.c .bin)");
+}
+
+/** Opens a model and reads its weights onto a backend. */
+export function loadLanguageModel(path: string, backend: Backend): LoadedModel {
+  const file = openModelFile(path);
+  const loader = new WeightLoader(file.path, file.tensors, file.toCanonical, backend);
+  try {
+    const c = file.config;
+    const model = c.family === "gpt2" ? new Gpt2Model(c, loadGpt2Weights(c, loader, file.conv1d), backend) : new LlamaModel(c, loadLlamaWeights(c, loader), backend);
+    return { ...file, model };
+  } finally {
+    loader.close();
+  }
 }
 
 function readMagic(path: string): string {
@@ -66,35 +88,27 @@ function readMagic(path: string): string {
   }
 }
 
-function build(config: TransformerConfig, loader: WeightLoader, backend: Backend, conv1d: boolean): LanguageModel {
-  try {
-    if (config.family === "gpt2") return new Gpt2Model(config, loadGpt2Weights(config, loader, conv1d), backend);
-    return new LlamaModel(config, loadLlamaWeights(config, loader), backend);
-  } finally {
-    loader.close();
-  }
-}
-
-function loadGguf(path: string, backend: Backend): LoadedModel {
+function openGguf(path: string): ModelFile {
   const header = readGgufHeader(path);
   const fields = Fields.fromMap(path, header.metadata);
   const arch = fields.optionalString(GGUF_KEYS.architecture);
   const family = familyForGguf(arch, path);
-  const stored = ggufStoredTensors(path, header);
-  const embedding = stored.find((t) => t.name === "token_embd.weight");
+  const tensors = ggufStoredTensors(path, header);
+  const embedding = tensors.find((t) => t.name === "token_embd.weight");
   if (!embedding) throw new UserError(path, 'missing tensor "token_embd.weight"');
   const vocabSize = embedding.shape[0]!;
   const config = family === "gpt2" ? gpt2ConfigFromGguf(fields, vocabSize) : llamaConfigFromGguf(fields, arch!, vocabSize);
-  const model = build(config, new WeightLoader(path, stored, (n) => n, backend), backend, false);
   const id = (key: string) => fields.optionalNumber(key);
-  const eos = id("tokenizer.ggml.eos_token_id");
-  const eot = id("tokenizer.ggml.eot_token_id");
+  const eosIds = [id("tokenizer.ggml.eos_token_id"), id("tokenizer.ggml.eot_token_id")].filter((x): x is number => x !== undefined);
   return {
-    model,
+    config,
     format: "gguf",
     path,
     name: basename(path),
-    defaults: { bosId: id("tokenizer.ggml.bos_token_id"), eosIds: [eos, eot].filter((x): x is number => x !== undefined), chatTemplate: fields.optionalString(GGUF_KEYS.chatTemplate) },
+    tensors,
+    toCanonical: (n) => n,
+    conv1d: false,
+    defaults: { bosId: id("tokenizer.ggml.bos_token_id"), eosIds, chatTemplate: fields.optionalString(GGUF_KEYS.chatTemplate) },
     gguf: header,
   };
 }
@@ -115,34 +129,35 @@ function ids(v: unknown): number[] {
   return Array.isArray(v) ? v.filter((x): x is number => typeof x === "number") : [];
 }
 
-function loadHfDirectory(dir: string, backend: Backend): LoadedModel {
+function openHfDirectory(dir: string): ModelFile {
   const configPath = join(dir, "config.json");
   if (!existsSync(configPath)) throw new UserError(dir, "not a model directory: no config.json");
   const json = readJson(configPath);
   const fields = Fields.fromObject(configPath, json);
   const family = familyForHf(json.model_type, configPath);
   const config = family === "gpt2" ? gpt2ConfigFromHf(fields) : llamaConfigFromHf(fields, String(json.model_type));
-  const stored: StoredTensor[] = readSafetensorsDirectory(dir);
-  const model = build(config, new WeightLoader(dir, stored, family === "gpt2" ? gpt2HfName : llamaHfName, backend), backend, true);
-
   const genPath = join(dir, "generation_config.json");
   const gen = existsSync(genPath) ? readJson(genPath) : {};
   const tokPath = join(dir, "tokenizer_config.json");
   const tokConfig = existsSync(tokPath) ? readJson(tokPath) : {};
-  const bos = ids(gen.bos_token_id ?? json.bos_token_id)[0];
   return {
-    model,
+    config,
     format: "safetensors",
     path: dir,
     name: basename(dir),
-    defaults: { bosId: bos, eosIds: ids(gen.eos_token_id ?? json.eos_token_id), chatTemplate: typeof tokConfig.chat_template === "string" ? tokConfig.chat_template : undefined },
+    tensors: readSafetensorsDirectory(dir),
+    toCanonical: family === "gpt2" ? gpt2HfName : llamaHfName,
+    conv1d: family === "gpt2",
+    defaults: {
+      bosId: ids(gen.bos_token_id ?? json.bos_token_id)[0],
+      eosIds: ids(gen.eos_token_id ?? json.eos_token_id),
+      chatTemplate: typeof tokConfig.chat_template === "string" ? tokConfig.chat_template : undefined,
+    },
   };
 }
 
-function loadLlama2c(path: string, backend: Backend): LoadedModel {
+function openLlama2c(path: string): ModelFile {
   const { header, tensors } = readLlama2cCheckpoint(path);
-  const config = llamaConfigFromLlama2c(header);
-  const model = build(config, new WeightLoader(path, tensors, llamaMetaName, backend), backend, false);
-  // run.c: BOS = 1 starts every prompt and ends generation; EOS = 2 (SentencePiece's Llama 2 ids)
-  return { model, format: "llama2c", path, name: basename(path), defaults: { bosId: 1, eosIds: [1, 2] } };
+  // run.c: BOS = 1 starts every prompt and also ends generation; EOS = 2 (Llama 2's SentencePiece ids)
+  return { config: llamaConfigFromLlama2c(header), format: "llama2c", path, name: basename(path), tensors, toCanonical: llamaMetaName, conv1d: false, defaults: { bosId: 1, eosIds: [1, 2] } };
 }
