@@ -2,8 +2,10 @@
 // scripts/reference/llamacpp-crosscheck.mjs as the llama.cpp oracle.
 //   teacher  MODEL.gguf ID,ID,...     → one line of JSON: {"logits": [[...] per position]}
 //   greedy   MODEL.gguf ID,ID,... N   → one line of JSON: {"ids": [N greedy ids]} (stops early at EOG)
+//   dequant  GGML_TYPE IN OUT N       → OUT = N floats from ggml's own to_float on the blocks in IN
 // Flash attention off, one thread, f32 KV cache: the settings the cross-check compares against.
 #include "llama.h"
+#include "ggml.h"
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,9 +20,25 @@ static std::vector<llama_token> parse_ids(const char * s) {
 
 static void quiet(ggml_log_level, const char *, void *) {}
 
+static int dequant(int type, const char * in_path, const char * out_path, int64_t n) {
+    const ggml_type_traits * traits = ggml_get_type_traits((ggml_type) type);
+    FILE * in = fopen(in_path, "rb");
+    if (!in || !traits->to_float) { fprintf(stderr, "cannot dequantize type %d from %s\n", type, in_path); return 1; }
+    std::vector<uint8_t> bytes(ggml_row_size((ggml_type) type, n));
+    if (fread(bytes.data(), 1, bytes.size(), in) != bytes.size()) { fprintf(stderr, "short read\n"); return 1; }
+    fclose(in);
+    std::vector<float> out(n);
+    traits->to_float(bytes.data(), out.data(), n);
+    FILE * o = fopen(out_path, "wb");
+    fwrite(out.data(), sizeof(float), n, o);
+    fclose(o);
+    return 0;
+}
+
 int main(int argc, char ** argv) {
-    if (argc < 4) { fprintf(stderr, "usage: %s teacher|greedy MODEL IDS [N]\n", argv[0]); return 2; }
+    if (argc < 4) { fprintf(stderr, "usage: %s teacher|greedy MODEL IDS [N] | dequant TYPE IN OUT N\n", argv[0]); return 2; }
     const std::string mode = argv[1];
+    if (mode == "dequant") return dequant(atoi(argv[2]), argv[3], argv[4], atoll(argv[5]));
     llama_log_set(quiet, nullptr);
     llama_backend_init();
     llama_model_params mp = llama_model_default_params();
