@@ -43,6 +43,7 @@ int main(int argc, char ** argv) {
     llama_backend_init();
     llama_model_params mp = llama_model_default_params();
     mp.n_gpu_layers = 0;
+    if (getenv("GLASSBOX_NO_REPACK")) mp.use_extra_bufts = false; // plain (not repacked) CPU kernels
     llama_model * model = llama_model_load_from_file(argv[2], mp);
     if (!model) { fprintf(stderr, "cannot load %s\n", argv[2]); return 1; }
     const llama_vocab * vocab = llama_model_get_vocab(model);
@@ -53,10 +54,12 @@ int main(int argc, char ** argv) {
     llama_context_params cp = llama_context_default_params();
     cp.n_ctx = (uint32_t) (ids.size() + n_gen + 8);
     cp.n_batch = cp.n_ctx;
-    cp.n_ubatch = cp.n_ctx;
+    cp.n_ubatch = getenv("GLASSBOX_UBATCH") ? (uint32_t) atoi(getenv("GLASSBOX_UBATCH")) : cp.n_ctx;
     cp.n_threads = 1;
     cp.n_threads_batch = 1;
     cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    cp.type_k = GGML_TYPE_F32; // llama.cpp's default KV cache is f16; compare against exact keys and values
+    cp.type_v = GGML_TYPE_F32;
     llama_context * ctx = llama_init_from_model(model, cp);
     if (!ctx) { fprintf(stderr, "cannot create context\n"); return 1; }
 

@@ -124,7 +124,7 @@ class FileCursor {
   count(what: string, minBytes: number): number {
     const n = this.u64(what);
     if (n > BigInt(Math.floor((this.size - this.pos) / Math.max(minBytes, 1)))) {
-      throw new FormatError(this.source, `${what} ${n} at offset ${this.pos - 8} is larger than the file can hold: corrupt file`);
+      throw new FormatError(this.source, `${what} ${n} at offset ${this.pos - 8} is larger than the file can hold: corrupt or truncated file`);
     }
     return Number(n);
   }

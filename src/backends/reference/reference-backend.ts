@@ -5,6 +5,7 @@
  */
 import type { AttentionShape, Backend, RopeStyle } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { activationFormat, roundTripActivations } from "./activation-quant.js";
 import { dequantizeRow } from "./dequantize.js";
 
 export class ReferenceBackend implements Backend {
@@ -13,6 +14,13 @@ export class ReferenceBackend implements Backend {
   matmul(y: Float32Array, x: Float32Array, w: Tensor, T: number): void {
     const [N, K] = [w.rows, w.rowLength];
     if (x.length < T * K || y.length < T * N) throw new Error(`matmul: x (${T}, ${K}) or y (${T}, ${N}) too short`);
+    const format = activationFormat(w.dtype);
+    if (format) {
+      // quantized weights meet 8-bit-rounded activations, as in llama.cpp (activation-quant.ts)
+      const rounded = new Float32Array(T * K);
+      for (let t = 0; t < T; t++) roundTripActivations(x.subarray(t * K, (t + 1) * K), format, rounded.subarray(t * K, (t + 1) * K));
+      x = rounded;
+    }
     const row = new Float32Array(K);
     for (let n = 0; n < N; n++) {
       dequantizeRow(w, n, row); // W[n, :]
