@@ -3,12 +3,17 @@
  * same checkpoints written as GGUF), then the KV cache against full recomputation.
  */
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { ReferenceBackend } from "../../src/backends/reference/reference-backend.js";
 import { writeHfAsGguf } from "../../src/models/export-gguf.js";
 import { loadLanguageModel } from "../../src/models/load.js";
 import { Rng } from "../../src/core/rng.js";
+import { readSafetensorsHeader, writeSafetensors } from "../../src/formats/safetensors.js";
+import { TensorReader } from "../../src/formats/stored-tensor.js";
+import { sinusoidalPositions } from "../../src/nn/positions.js";
 import { FAMILIES, fixtureDir, referenceLogits, relativeError, TOLERANCE, WEIGHT_DTYPES } from "../support/model-fixtures.js";
 import { CACHE_DIR } from "../support/tiktoken-files.js";
 
@@ -52,3 +57,55 @@ for (const family of FAMILIES) {
     assert.equal(cache.length, ids.length);
   });
 }
+
+test("sharded safetensors (model.safetensors.index.json) load as one checkpoint", (t) => {
+  const src = fixtureDir("mixtral", "f16");
+  const dir = mkdtempSync(join(tmpdir(), "glassbox-shards-"));
+  const stored = readSafetensorsHeader(join(src, "model.safetensors"));
+  const reader = new TensorReader();
+  const shards: Record<string, string> = {};
+  stored.forEach((s, i) => (shards[s.name] = `model-0000${(i % 3) + 1}-of-00003.safetensors`));
+  for (const file of new Set(Object.values(shards))) {
+    const mine = stored.filter((s) => shards[s.name] === file);
+    writeSafetensors(join(dir, file), mine.map((s) => ({ name: s.name, dtype: s.dtype as "f16", shape: s.shape, bytes: reader.read(s).bytes })));
+  }
+  reader.close();
+  writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify({ metadata: {}, weight_map: shards }));
+  copyFileSync(join(src, "config.json"), join(dir, "config.json"));
+  const { ids, logits } = referenceLogits(src);
+  const { model } = loadLanguageModel(dir, backend);
+  const error = relativeError(model.forward(ids, model.newCache(ids.length)), logits);
+  t.diagnostic(`mixtral f16 in 3 shards: ${stored.length} tensors, error ${error.toExponential(2)}`);
+  assert.ok(error <= TOLERANCE.f16);
+});
+
+test("sinusoidal positions: PE[p, 2i] = sin(p / 10000^(2i/C)), PE[p, 2i+1] = cos(...)", () => {
+  const C = 16;
+  const pe = sinusoidalPositions(3, 5, C); // positions 3..7
+  assert.ok(Math.abs(pe[0]! - Math.sin(3)) < 1e-7 && Math.abs(pe[1]! - Math.cos(3)) < 1e-7);
+  assert.ok(Math.abs(pe[2 * C + 6]! - Math.sin(5 / 10000 ** (6 / C))) < 1e-7);
+  for (let i = 0; i < pe.length; i += 2) assert.ok(Math.abs(pe[i]! ** 2 + pe[i + 1]! ** 2 - 1) < 1e-6);
+});
+
+test("quantized GGUF written by llama.cpp (gguf-py + llama-quantize): logits match llama.cpp's", (t) => {
+  const dir = new URL("../../../test/fixtures/llamacpp/", import.meta.url).pathname;
+  const ref = JSON.parse(readFileSync(`${dir}reference.json`, "utf8")) as { ids: number[]; files: Record<string, { gguf: string; logits: string }> };
+  for (const [type, f] of Object.entries(ref.files)) {
+    const { model } = loadLanguageModel(`${dir}${f.gguf}`, backend);
+    const bytes = readFileSync(`${dir}${f.logits}`);
+    const expected = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const V = model.config.vocabSize;
+    const ours = model.forward(ref.ids, model.newCache(ref.ids.length));
+    let worst = 0;
+    let sameArgmax = 0;
+    for (let p = 0; p < ref.ids.length; p++) {
+      const a = ours.subarray(p * V, (p + 1) * V);
+      const b = expected.subarray(p * V, (p + 1) * V);
+      worst = Math.max(worst, relativeError(a, b));
+      if (a.indexOf(Math.max(...a)) === b.indexOf(Math.max(...b))) sameArgmax++;
+    }
+    const dtypes = [...new Set(model.tensors().map((x) => x.dtype))].join("+");
+    t.diagnostic(`${type} (${dtypes}): ${ref.ids.length} positions, worst per-position max|a − b| / max|ref| ${worst.toExponential(2)}, same argmax ${sameArgmax}/${ref.ids.length}`);
+    assert.ok(worst <= 2e-2 && sameArgmax >= 0.98 * ref.ids.length, `${type}: ${worst}, ${sameArgmax}`);
+  }
+});
