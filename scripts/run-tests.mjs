@@ -1,4 +1,4 @@
-// Runs every compiled test file (dist/**/*.test.js) with node's built-in test runner.
+// Runs every compiled test file (dist/src/**/*.test.js, dist/test/**/*.test.js) with node's built-in test runner.
 // Node 20's `node --test` takes no globs, so the files are listed here.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +14,6 @@ function find(dir, out = []) {
 }
 
 const filter = process.argv.slice(2);
-const files = find("dist").filter((f) => filter.length === 0 || filter.some((s) => f.includes(s))).sort();
+const files = ["dist/src", "dist/test"].flatMap((dir) => find(dir)).filter((f) => filter.length === 0 || filter.some((s) => f.includes(s))).sort();
 const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], { stdio: "inherit" });
 process.exit(result.status ?? 1);

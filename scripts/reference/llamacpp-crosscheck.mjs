@@ -9,7 +9,8 @@
  *      (F16, Q8_0, Q4_0, Q4_K_M, Q6_K) — load in glassbox, and teacher-forced logits agree with llama.cpp's
  *      (per-position max|a − b| / max|ref| ≤ 2e-2, same argmax at ≥ 98% of positions).
  *
- *   npm run build && scripts/reference/build-llamacpp.sh && node scripts/reference/llamacpp-crosscheck.mjs
+ *   npm run build && scripts/reference/build-llamacpp.sh && node scripts/reference/llamacpp-crosscheck.mjs [SEED...]
+ * Each SEED (default 0) is one random gguf-py model for (b).
  * Needs ../shared/data (Llama 2 tokenizer, Tiny Shakespeare) and python3-numpy. Prints a table, writes
  * test/.cache/xcheck/results.json, exits 1 if a criterion fails.
  */
@@ -67,10 +68,12 @@ for (const v of variants) {
 
 // (b) gguf-py and llama-quantize write, glassbox reads: teacher-forced logits
 const pyGguf = `${out}gguf-py-F32.gguf`;
-execFileSync("/usr/bin/python3", [`${root}scripts/reference/gguf_py_write_llama.py`, `${shared}llama2-tokenizer.model`, pyGguf], {
+const ids = sp.encode(text, { addSpecial: true }).slice(0, 128);
+const seeds = process.argv.slice(2).length ? process.argv.slice(2) : ["0"];
+for (const seed of seeds) {
+execFileSync("/usr/bin/python3", [`${root}scripts/reference/gguf_py_write_llama.py`, `${shared}llama2-tokenizer.model`, pyGguf, "--seed", seed], {
   env: { ...process.env, PYTHONPATH: `${root}bench/peers/llama.cpp/gguf-py` },
 });
-const ids = sp.encode(text, { addSpecial: true }).slice(0, 128);
 for (const type of ["F32", "F16", "Q8_0", "Q4_0", "Q4_K_M", "Q6_K"]) {
   const path = `${out}gguf-py-${type}.gguf`;
   if (type !== "F32") execFileSync(`${bin}llama-quantize`, [pyGguf, path, type], { stdio: "ignore" });
@@ -95,13 +98,14 @@ for (const type of ["F32", "F16", "Q8_0", "Q4_0", "Q4_K_M", "Q6_K"]) {
     if (a === b) sameArgmax++;
   }
   const ok = worst <= 2e-2 && sameArgmax / ids.length >= 0.98;
-  results.teacher.push({ file: `gguf-py-${type}.gguf`, matrices: dtypes, positions: ids.length, worstRelativeError: Number(worst.toExponential(3)), sameArgmax, ok });
+  results.teacher.push({ seed, file: `gguf-py-${type}.gguf`, matrices: dtypes, positions: ids.length, worstRelativeError: Number(worst.toExponential(3)), sameArgmax, ok });
   failed ||= !ok;
+}
 }
 
 writeFileSync(`${out}results.json`, JSON.stringify(results, null, 1));
 console.log("(a) glassbox-written GGUF in llama.cpp, F32, greedy:");
 for (const r of results.greedy) console.log(`  ${r.file.padEnd(28)} ${r.architecture.padEnd(6)} ${r.tokens} tokens ${r.identical ? "identical" : `differ from token ${r.firstDifference}`}`);
 console.log("(b) gguf-py / llama-quantize GGUF in glassbox, teacher-forced logits vs llama.cpp:");
-for (const r of results.teacher) console.log(`  ${r.file.padEnd(22)} ${JSON.stringify(r.matrices).padEnd(36)} max rel err ${String(r.worstRelativeError).padEnd(9)} argmax ${r.sameArgmax}/${r.positions} ${r.ok ? "ok" : "FAIL"}`);
+for (const r of results.teacher) console.log(`  seed ${r.seed} ${r.file.padEnd(22)} ${JSON.stringify(r.matrices).padEnd(36)} max rel err ${String(r.worstRelativeError).padEnd(9)} argmax ${r.sameArgmax}/${r.positions} ${r.ok ? "ok" : "FAIL"}`);
 process.exit(failed ? 1 : 0);

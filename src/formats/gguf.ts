@@ -10,9 +10,10 @@
  * costs only its header in memory. Counts and lengths are checked against the file size first, so a
  * corrupt file fails with a message instead of an allocation.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
 import { DTYPES, dtypeFromGgml, ggmlTypeName, SUPPORTED_DTYPES } from "../core/dtype.js";
 import { FormatError } from "../core/errors.js";
+import { openForReading } from "./open.js";
 import { checkStoredTensor, type StoredTensor } from "./stored-tensor.js";
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
@@ -189,12 +190,7 @@ function toNumber(v: bigint): number | bigint {
 }
 
 export function readGgufHeader(path: string): GgufHeader {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new FormatError(path, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const fd = openForReading(path);
   try {
     const c = new FileCursor(fd, fstatSync(fd).size, path);
     if (c.size < 4 || c.u32("magic") !== GGUF_MAGIC) throw new FormatError(path, 'not a GGUF file (magic is not "GGUF")');

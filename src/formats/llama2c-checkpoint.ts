@@ -10,8 +10,9 @@
  * Tensors are listed per layer under Meta's names (`layers.N.attention.wq.weight`), which
  * models/llama/weights.ts maps to canonical names like any other source.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
 import { FormatError } from "../core/errors.js";
+import { openForReading } from "./open.js";
 import type { StoredTensor } from "./stored-tensor.js";
 
 export interface Llama2cHeader {
@@ -26,12 +27,7 @@ export interface Llama2cHeader {
 }
 
 export function readLlama2cCheckpoint(path: string): { header: Llama2cHeader; tensors: StoredTensor[] } {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new FormatError(path, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const fd = openForReading(path);
   let fileSize: number;
   const raw = Buffer.alloc(28);
   try {

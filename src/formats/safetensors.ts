@@ -5,10 +5,11 @@
  *   offsets are relative to the first byte after the header; tensors are row-major, little-endian.
  * Sharded checkpoints add `model.safetensors.index.json`: { "weight_map": { "<name>": "<shard file>" } }.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, readFileSync, readSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { DType } from "../core/dtype.js";
 import { FormatError } from "../core/errors.js";
+import { openForReading } from "./open.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { checkStoredTensor, type StoredTensor } from "./stored-tensor.js";
 
@@ -17,12 +18,7 @@ const MAX_HEADER = 100 * 1024 * 1024; // the reference implementation's own limi
 
 /** The tensors of one .safetensors file. */
 export function readSafetensorsHeader(path: string): StoredTensor[] {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new FormatError(path, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const fd = openForReading(path);
   try {
     const fileSize = fstatSync(fd).size;
     if (fileSize < 8) throw new FormatError(path, `truncated: ${fileSize} bytes, a safetensors file starts with an 8-byte header length`);

@@ -8,6 +8,8 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { activationFormat, roundTripActivations } from "./activation-quant.js";
 import { dequantizeRow } from "./dequantize.js";
 
+const fround = Math.fround;
+
 export class ReferenceBackend implements Backend {
   readonly name = "reference";
 
@@ -46,8 +48,10 @@ export class ReferenceBackend implements Backend {
     for (let r = 0; r < x.length / C; r++) {
       let sumSquares = 0;
       for (let c = 0; c < C; c++) sumSquares += x[r * C + c]! ** 2;
-      const scale = 1 / Math.sqrt(sumSquares / C + eps);
-      for (let c = 0; c < C; c++) y[r * C + c] = x[r * C + c]! * scale * weight[c]!;
+      // subtle: rounded to f32 step by step, as ggml computes it (sum in double, the rest in float), so an
+      // 8-bit rounding of the result downstream sees the same values as llama.cpp
+      const scale = fround(1 / fround(Math.sqrt(fround(fround(sumSquares / C) + eps))));
+      for (let c = 0; c < C; c++) y[r * C + c] = fround(x[r * C + c]! * scale) * weight[c]!;
     }
   }
 
