@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { ReferenceBackend } from "../../src/backends/reference/reference-backend.js";
 import { writeHfAsGguf } from "../../src/models/export-gguf.js";
+import { GgufType } from "../../src/formats/gguf.js";
 import { loadLanguageModel } from "../../src/models/load.js";
 import { Rng } from "../../src/core/rng.js";
 import { readSafetensorsHeader, writeSafetensors } from "../../src/formats/safetensors.js";
@@ -108,4 +109,20 @@ test("quantized GGUF written by llama.cpp (gguf-py + llama-quantize): logits mat
     t.diagnostic(`${type} (${dtypes}): ${ref.ids.length} positions, worst per-position max|a − b| / max|ref| ${worst.toExponential(2)}, same argmax ${sameArgmax}/${ref.ids.length}`);
     assert.ok(worst <= 2e-2 && sameArgmax >= 0.98 * ref.ids.length, `${type}: ${worst}, ${sameArgmax}`);
   }
+});
+
+test("GGUF metadata: tokenizer.chat_template and special ids are kept for generation", () => {
+  const gguf = `${CACHE_DIR}chat-template.gguf`;
+  const template = "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{% endfor %}";
+  writeHfAsGguf(fixtureDir("qwen2", "f32"), gguf, new Map([
+    ["tokenizer.chat_template", { type: GgufType.String, value: template }],
+    ["tokenizer.ggml.bos_token_id", { type: GgufType.Uint32, value: 1 }],
+    ["tokenizer.ggml.eos_token_id", { type: GgufType.Uint32, value: 2 }],
+  ]));
+  const loaded = loadLanguageModel(gguf, backend);
+  assert.equal(loaded.defaults.chatTemplate, template);
+  assert.equal(loaded.defaults.bosId, 1);
+  assert.deepEqual(loaded.defaults.eosIds, [2]);
+  assert.equal(loaded.model.config.architecture, "qwen2");
+  assert.equal(loaded.model.config.rope?.style, "halves");
 });
