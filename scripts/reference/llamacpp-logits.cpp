@@ -3,6 +3,7 @@
 //   teacher  MODEL.gguf ID,ID,...     → one line of JSON: {"logits": [[...] per position]}
 //   greedy   MODEL.gguf ID,ID,... N   → one line of JSON: {"ids": [N greedy ids]} (stops early at EOG)
 //   dequant  GGML_TYPE IN OUT N       → OUT = N floats from ggml's own to_float on the blocks in IN
+//   quant    GGML_TYPE IN OUT ROWS ROWLEN → OUT = ggml_quantize_chunk of ROWS × ROWLEN floats (no imatrix)
 // Flash attention off, one thread, f32 KV cache: the settings the cross-check compares against.
 #include "llama.h"
 #include "ggml.h"
@@ -35,10 +36,25 @@ static int dequant(int type, const char * in_path, const char * out_path, int64_
     return 0;
 }
 
+static int quant(int type, const char * in_path, const char * out_path, int64_t rows, int64_t row_len) {
+    std::vector<float> src(rows * row_len);
+    FILE * in = fopen(in_path, "rb");
+    if (!in || fread(src.data(), sizeof(float), src.size(), in) != src.size()) { fprintf(stderr, "short read %s\n", in_path); return 1; }
+    fclose(in);
+    std::vector<uint8_t> dst(rows * ggml_row_size((ggml_type) type, row_len));
+    ggml_quantize_init((ggml_type) type);
+    const size_t written = ggml_quantize_chunk((ggml_type) type, src.data(), dst.data(), 0, rows, row_len, nullptr);
+    FILE * o = fopen(out_path, "wb");
+    fwrite(dst.data(), 1, written, o);
+    fclose(o);
+    return 0;
+}
+
 int main(int argc, char ** argv) {
     if (argc < 4) { fprintf(stderr, "usage: %s teacher|greedy MODEL IDS [N] | dequant TYPE IN OUT N\n", argv[0]); return 2; }
     const std::string mode = argv[1];
     if (mode == "dequant") return dequant(atoi(argv[2]), argv[3], argv[4], atoll(argv[5]));
+    if (mode == "quant") return quant(atoi(argv[2]), argv[3], argv[4], atoll(argv[5]), atoll(argv[6]));
     llama_log_set(quiet, nullptr);
     llama_backend_init();
     llama_model_params mp = llama_model_default_params();
