@@ -9,6 +9,7 @@ import { registerTokenizerTrain } from "./tokenizer-train.js";
 import { registerGenerate } from "./generate.js";
 import { registerForward } from "./forward.js";
 import { registerInfo } from "./info.js";
+import { registerQuantize } from "./quantize.js";
 
 export const USER_ERROR_EXIT = 2;
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerForward(program);
   registerInfo(program);
+  registerQuantize(program);
   return program;
 }
 

@@ -2,8 +2,8 @@
  * Writes GGUF files (version 3): metadata, tensor table and aligned tensor data. The inverse of gguf.ts.
  * Values are typed explicitly, since a JavaScript number does not say whether it is a u32 or an f32.
  */
-import { GGUF_MAGIC, GgufType } from "./gguf.js";
-import { writeFileAtomic } from "../core/atomic-write.js";
+import { GGUF_MAGIC, GgufType, type GgufHeader } from "./gguf.js";
+import { writeFileAtomic, writeFileAtomicWith } from "../core/atomic-write.js";
 
 export type TypedValue =
   | { type: GgufType.String; value: string }
@@ -84,7 +84,8 @@ class ByteSink {
   }
 }
 
-export function serializeGguf(metadata: ReadonlyMap<string, TypedValue>, tensors: readonly TensorToWrite[] = [], alignment = 32): Buffer {
+/** The header of a GGUF file (magic, metadata, tensor table, padding) and each tensor's offset after it. */
+function serializeHeader(metadata: ReadonlyMap<string, TypedValue>, tensors: readonly TensorInfoToWrite[], alignment: number): { header: Buffer; offsets: number[] } {
   const sink = new ByteSink();
   sink.u32(GGUF_MAGIC);
   sink.u32(3);
@@ -104,7 +105,7 @@ export function serializeGguf(metadata: ReadonlyMap<string, TypedValue>, tensors
   for (const t of tensors) {
     offset = Math.ceil(offset / alignment) * alignment;
     offsets.push(offset);
-    offset += t.data.length;
+    offset += t.byteLength;
   }
   tensors.forEach((t, i) => {
     sink.string(t.name);
@@ -113,14 +114,58 @@ export function serializeGguf(metadata: ReadonlyMap<string, TypedValue>, tensors
     sink.u32(t.type);
     sink.u64(offsets[i]);
   });
-  const pad = (to: number) => sink.push(Buffer.alloc(Math.ceil(to / alignment) * alignment - to));
-  pad(sink.length);
-  const dataStart = sink.length;
+  sink.push(Buffer.alloc(Math.ceil(sink.length / alignment) * alignment - sink.length));
+  return { header: sink.concat(), offsets };
+}
+
+export function serializeGguf(metadata: ReadonlyMap<string, TypedValue>, tensors: readonly TensorToWrite[] = [], alignment = 32): Buffer {
+  const { header, offsets } = serializeHeader(metadata, tensors.map((t) => ({ ...t, byteLength: t.data.byteLength })), alignment);
+  const parts: Buffer[] = [header];
+  let at = 0;
   tensors.forEach((t, i) => {
-    sink.push(Buffer.alloc(dataStart + offsets[i] - sink.length));
-    sink.push(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    parts.push(Buffer.alloc(offsets[i]! - at), Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    at = offsets[i]! + t.data.byteLength;
   });
-  return sink.concat();
+  return Buffer.concat(parts);
+}
+
+export interface TensorInfoToWrite {
+  readonly name: string;
+  readonly dims: readonly number[]; // GGUF order: dims[0] is the row length
+  readonly type: number;
+  readonly byteLength: number;
+}
+
+/**
+ * Writes a GGUF file one tensor at a time: `produce(i)` is called in order and its bytes written at once,
+ * so only one tensor is in memory. Atomic: a temporary file is renamed over `path` at the end.
+ */
+export function writeGgufStreaming(path: string, metadata: ReadonlyMap<string, TypedValue>, tensors: readonly TensorInfoToWrite[], produce: (i: number) => Uint8Array, alignment = 32): void {
+  const { header, offsets } = serializeHeader(metadata, tensors, alignment);
+  writeFileAtomicWith(path, (write) => {
+    write(header);
+    let at = 0;
+    tensors.forEach((t, i) => {
+      write(new Uint8Array(offsets[i]! - at));
+      const data = produce(i);
+      if (data.byteLength !== t.byteLength) throw new Error(`tensor ${t.name}: produced ${data.byteLength} bytes, expected ${t.byteLength}`);
+      write(data);
+      at = offsets[i]! + t.byteLength;
+    });
+  });
+}
+
+/** A read file's metadata as typed values, to be written back (e.g. by quantize) unchanged. */
+export function typedMetadata(header: GgufHeader): Map<string, TypedValue> {
+  const out = new Map<string, TypedValue>();
+  for (const [key, value] of header.metadata) {
+    const { type, itemType } = header.metadataTypes.get(key)!;
+    if (type === GgufType.Array) {
+      const items = Array.from(value as ArrayLike<unknown>, (v) => (typeof v === "bigint" ? Number(v) : v)) as (string | number | boolean)[];
+      out.set(key, { type, itemType: itemType!, value: items });
+    } else out.set(key, { type, value: typeof value === "bigint" ? Number(value) : value } as TypedValue);
+  }
+  return out;
 }
 
 export function writeGguf(path: string, metadata: ReadonlyMap<string, TypedValue>, tensors: readonly TensorToWrite[] = []): void {

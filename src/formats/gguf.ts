@@ -48,6 +48,8 @@ export interface GgufTensorInfo {
 export interface GgufHeader {
   readonly version: number;
   readonly metadata: Map<string, GgufValue>;
+  /** each key's value type (and item type for arrays), so a file's metadata can be written back unchanged */
+  readonly metadataTypes: Map<string, { readonly type: GgufType; readonly itemType?: GgufType }>;
   readonly tensors: GgufTensorInfo[];
   readonly alignment: number;
   /** absolute file offset of the data section */
@@ -189,6 +191,17 @@ function toNumber(v: bigint): number | bigint {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
 }
 
+function peekItemType(path: string, at: number): GgufType {
+  const fd = openForReading(path);
+  try {
+    const b = Buffer.alloc(4);
+    readSync(fd, b, 0, 4, at);
+    return b.readUInt32LE(0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function readGgufHeader(path: string): GgufHeader {
   const fd = openForReading(path);
   try {
@@ -199,9 +212,14 @@ export function readGgufHeader(path: string): GgufHeader {
     const tensorCount = c.count("tensor count", 24);
     const kvCount = c.count("metadata count", 12);
     const metadata = new Map<string, GgufValue>();
+    const metadataTypes = new Map<string, { type: GgufType; itemType?: GgufType }>();
     for (let i = 0; i < kvCount; i++) {
       const key = c.string(`metadata key ${i}`);
-      metadata.set(key, readValue(c, c.u32(`type of ${key}`), key));
+      const type = c.u32(`type of ${key}`);
+      const start = c.pos;
+      metadata.set(key, readValue(c, type, key));
+      // subtle: an array's item type is the u32 right after its type; remember it to write the array back
+      metadataTypes.set(key, type === GgufType.Array ? { type, itemType: peekItemType(path, start) } : { type });
     }
     const tensors: GgufTensorInfo[] = [];
     for (let i = 0; i < tensorCount; i++) {
@@ -217,7 +235,7 @@ export function readGgufHeader(path: string): GgufHeader {
       throw new FormatError(path, `general.alignment ${alignment} is not a power of two`);
     }
     const dataOffset = Math.ceil(c.pos / alignment) * alignment;
-    return { version, metadata, tensors, alignment, dataOffset, fileSize: c.size };
+    return { version, metadata, metadataTypes, tensors, alignment, dataOffset, fileSize: c.size };
   } finally {
     closeSync(fd);
   }
