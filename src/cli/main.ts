@@ -10,6 +10,7 @@ import { registerGenerate } from "./generate.js";
 import { registerForward } from "./forward.js";
 import { registerInfo } from "./info.js";
 import { registerQuantize } from "./quantize.js";
+import { registerPerplexity } from "./perplexity.js";
 
 export const USER_ERROR_EXIT = 2;
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerForward(program);
   registerInfo(program);
   registerQuantize(program);
+  registerPerplexity(program);
   return program;
 }
 
