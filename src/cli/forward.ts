@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { UserError } from "../core/errors.js";
-import { ReferenceBackend } from "../backends/reference/reference-backend.js";
+import { createBackend } from "../backends/select.js";
 import { loadLanguageModel } from "../models/load.js";
 import { loadTokenizer } from "../tokenizers/load.js";
 import { NO_TRACE, RecordingTracer, type TraceName } from "../trace/trace.js";
@@ -17,12 +17,13 @@ interface ForwardFlags {
   json?: boolean;
   trace?: string | boolean;
   tokenizer?: string;
+  backend?: string;
 }
 
 const TRACE_NAMES: readonly TraceName[] = ["embed", "attn_norm", "attn_probs", "attn_out", "ffn_norm", "moe_experts", "moe_weights", "ffn_out", "resid", "final_norm", "logits"];
 
 function forward(flags: ForwardFlags): void {
-  const { model } = loadLanguageModel(flags.model, new ReferenceBackend());
+  const { model } = loadLanguageModel(flags.model, createBackend(flags.backend));
   const V = model.config.vocabSize;
   const ids = parseIds(flags.ids, V);
   if (ids.length > model.config.contextLength) throw new UserError("--ids", `${ids.length} tokens do not fit the model's context of ${model.config.contextLength}`);
@@ -67,5 +68,6 @@ export function registerForward(program: Command): void {
     .option("--json", 'print one line {"logits": [[...] per position]}')
     .option("--trace [names]", `also record intermediates (comma-separated; all when no list): ${TRACE_NAMES.join(", ")}`)
     .option("--tokenizer <path>", "tokenizer to show tokens as text (default: the model's own)")
+    .option("--backend <name>", "wasm (default) or reference")
     .action((flags: ForwardFlags) => forward(flags));
 }

@@ -6,6 +6,7 @@
  */
 import type { Command } from "commander";
 import { UserError } from "../core/errors.js";
+import { createBackend } from "../backends/select.js";
 import { Model } from "../generation/model.js";
 import { parseNumber } from "./options.js";
 
@@ -26,14 +27,15 @@ interface GenerateFlags {
   threads?: string;
   stats?: boolean;
   json?: boolean;
+  backend?: string;
 }
 
 /** Sampling defaults, as llama.cpp's: temperature 0.8, top-k 40, top-p 0.95, min-p 0.05. */
 export const SAMPLING_DEFAULTS = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05 } as const;
 
-export function openModel(modelPath: string | undefined, tokenizer: string | undefined): Model {
+export function openModel(modelPath: string | undefined, tokenizer: string | undefined, backend?: string): Model {
   if (!modelPath) throw new UserError("--model", "no model given, and glassbox has no bundled default model yet: pass --model PATH (a .gguf, a Hugging Face directory or a llama2.c .bin)");
-  return Model.load(modelPath, { tokenizer });
+  return Model.load(modelPath, { tokenizer, backend: createBackend(backend) });
 }
 
 async function generate(flags: GenerateFlags): Promise<void> {
@@ -50,7 +52,7 @@ async function generate(flags: GenerateFlags): Promise<void> {
     stop: flags.stop ?? [],
   };
   parseNumber("--threads", flags.threads, { min: 1, integer: true }); // the reference backend runs on one thread
-  const model = openModel(flags.model, flags.tokenizer);
+  const model = openModel(flags.model, flags.tokenizer, flags.backend);
   const generation = model.generate(flags.prompt, options);
   let text = "";
   for await (const chunk of generation) {
@@ -100,6 +102,7 @@ export function registerGenerate(program: Command): void {
     .option("--stop <text...>", "stop before any of these strings")
     .option("--seed <n>", "seed for sampling (default random)")
     .option("--threads <n>", "compute threads")
+    .option("--backend <name>", "wasm (default) or reference")
     .option("--stats", "print prefill and decode speed")
     .option("--json", 'print one line {"text", "ids", "stats"?} instead of streaming')
     .action((flags: GenerateFlags) => generate(flags));

@@ -17,6 +17,7 @@ interface PerplexityFlags {
   ctx?: string;
   chunks?: string;
   json?: boolean;
+  backend?: string;
 }
 
 function run(flags: PerplexityFlags): void {
@@ -28,7 +29,7 @@ function run(flags: PerplexityFlags): void {
   }
   const ctx = parseNumber("--ctx", flags.ctx, { min: 4, integer: true }) ?? 512;
   const chunks = parseNumber("--chunks", flags.chunks, { min: 1, integer: true });
-  const model = openModel(flags.model, flags.tokenizer);
+  const model = openModel(flags.model, flags.tokenizer, flags.backend);
   const started = performance.now();
   const result = perplexity(model.network, model.tokenizer, text, {
     ctx,
@@ -53,5 +54,6 @@ export function registerPerplexity(program: Command): void {
     .option("--ctx <n>", "window length (default 512); the second half of each window is scored")
     .option("--chunks <n>", "evaluate at most this many windows")
     .option("--json", 'print one line {"perplexity", "tokens", "ctx", ...}')
+    .option("--backend <name>", "wasm (default) or reference")
     .action((flags: PerplexityFlags) => run(flags));
 }

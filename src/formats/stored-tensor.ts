@@ -37,13 +37,16 @@ export function checkStoredTensor(t: StoredTensor, fileSize: number): void {
 export class TensorReader {
   private readonly fds = new Map<string, number>();
 
+  /** @param allocate where tensor bytes go (a backend's memory); ordinary buffers by default */
+  constructor(private readonly allocate: (byteLength: number) => Uint8Array = allocateBytes) {}
+
   read(t: StoredTensor): Tensor {
     let fd = this.fds.get(t.file);
     if (fd === undefined) {
       fd = openSync(t.file, "r");
       this.fds.set(t.file, fd);
     }
-    const bytes = allocateBytes(t.byteLength);
+    const bytes = this.allocate(t.byteLength);
     const CHUNK = 1 << 30; // readSync reads at most 2 GiB at once
     for (let done = 0; done < t.byteLength; ) {
       const n = readSync(fd, bytes, done, Math.min(CHUNK, t.byteLength - done), t.offset + done);

@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UserError } from "../core/errors.js";
-import { ReferenceBackend } from "../backends/reference/reference-backend.js";
+import { createBackend } from "../backends/select.js";
 import type { TransformerConfig } from "../models/config.js";
 import type { LanguageModel } from "../models/language-model.js";
 import { loadLanguageModel, type LoadedModel } from "../models/load.js";
@@ -61,7 +61,7 @@ export class Model {
   ) {}
 
   static load(path: string, options: LoadModelOptions = {}): Model {
-    const backend = options.backend ?? new ReferenceBackend();
+    const backend = options.backend ?? createBackend();
     const loaded = loadLanguageModel(path, backend);
     const tokenizer = loadTokenizer(options.tokenizer ?? tokenizerPathFor(loaded));
     if (tokenizer.vocabSize > loaded.model.config.vocabSize) {

@@ -11,7 +11,7 @@ import { Tensor } from "../tensor/tensor.js";
 
 export class WeightLoader {
   private readonly byCanonical = new Map<string, StoredTensor>();
-  private readonly reader = new TensorReader();
+  private readonly reader: TensorReader;
 
   /**
    * @param source the file or directory, for messages
@@ -23,6 +23,7 @@ export class WeightLoader {
     toCanonical: (name: string) => string | null,
     private readonly backend: Backend,
   ) {
+    this.reader = new TensorReader(backend.allocate ? (n) => backend.allocate!(n) : undefined);
     for (const t of stored) {
       const canonical = toCanonical(t.name);
       if (canonical !== null) this.byCanonical.set(canonical, t);

@@ -25,6 +25,12 @@ export interface AttentionShape {
 export interface Backend {
   readonly name: string;
 
+  /** Memory for a weight tensor where this backend's kernels read it best (default: an ordinary buffer). */
+  allocate?(byteLength: number): Uint8Array;
+
+  /** Bytes the backend can still hold, when it has a ceiling (WebAssembly: 4 GiB). */
+  readonly capacity?: number;
+
   /** y (T, N) = x (T, K) · Wᵀ, W (N, K) in any dtype. */
   matmul(y: Float32Array, x: Float32Array, w: Tensor, T: number): void;
 

@@ -11,7 +11,7 @@ import { dequantizeRow } from "./dequantize.js";
 const fround = Math.fround;
 
 export class ReferenceBackend implements Backend {
-  readonly name = "reference";
+  readonly name: string = "reference";
 
   matmul(y: Float32Array, x: Float32Array, w: Tensor, T: number): void {
     const [N, K] = [w.rows, w.rowLength];

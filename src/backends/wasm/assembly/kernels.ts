@@ -1,0 +1,193 @@
+// glassbox's WebAssembly kernels, in AssemblyScript (TypeScript syntax, compiled by `asc` at npm install;
+// see scripts/build-wasm.mjs). Each kernel has a scalar twin in src/backends/reference/ that defines it;
+// the conformance suite (test/backends/) holds them to it.
+//
+// Memory: every pointer is a byte offset into the one shared WebAssembly.Memory that JavaScript owns and
+// allocates from (src/backends/wasm/wasm-backend.ts). Nothing here allocates.
+// Legend: T = rows of activations, N = output features (weight rows), K = input features (row length).
+
+// ---------------------------------------------------------------- 16-bit floats
+
+/** f16 bits → f32: move the 10-bit mantissa and 5-bit exponent into f32 position, then rescale the
+ *  exponent bias (15 → 127) by multiplying with 2^112; this also turns subnormal halves into exact floats. */
+// @ts-ignore: decorator
+@inline function f16ToF32(h: u32): f32 {
+  const magnitude = reinterpret<f32>((h & 0x7fff) << 13) * reinterpret<f32>(0x77800000); // × 2^112
+  return reinterpret<f32>(reinterpret<u32>(magnitude) | ((h & 0x8000) << 16));
+}
+
+/** f32 → f16 bits, round to nearest even (as src/core/half.ts). */
+function f32ToF16(x: f32): u32 {
+  const bits = reinterpret<u32>(x);
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  let mantissa = bits & 0x7fffff;
+  if (exponent == 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  const e = <i32>exponent - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mantissa |= 0x800000;
+    const shift = <u32>(14 - e);
+    const half: u32 = 1 << (shift - 1);
+    const rest = mantissa & ((1 << shift) - 1);
+    let m = mantissa >>> shift;
+    if (rest > half || (rest == half && (m & 1))) m++;
+    return sign | m;
+  }
+  const rest = mantissa & 0x1fff;
+  let h = sign | (<u32>e << 10) | (mantissa >>> 13);
+  if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) h++;
+  return h;
+}
+
+/** Four f16 → four f32 (the SIMD form of f16ToF32). */
+// @ts-ignore: decorator
+@inline function f16x4ToF32x4(ptr: usize): v128 {
+  const h = v128.load16x4_u(ptr); // i32x4 of the 16-bit patterns
+  const magnitude = f32x4.mul(i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13), f32x4.splat(reinterpret<f32>(0x77800000)));
+  return v128.or(magnitude, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+}
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+// @ts-ignore: decorator
+@inline function hsumI32(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
+// ---------------------------------------------------------------- float weights
+
+/** y[t, n] = Σ_k x[t, k] · W[n, k] for f32 W (N, K). */
+export function matmul_f32(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32): void {
+  const K16 = K & ~15;
+  const K4 = K & ~3;
+  for (let n = 0; n < N; n++) {
+    const row = w + (<usize>n * <usize>K << 2);
+    for (let t = 0; t < T; t++) {
+      const xr = x + (<usize>t * <usize>K << 2);
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let k = 0;
+      for (; k < K16; k += 16) {
+        const o = <usize>k << 2;
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(row + o), v128.load(xr + o)));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(row + o + 16), v128.load(xr + o + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(v128.load(row + o + 32), v128.load(xr + o + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(v128.load(row + o + 48), v128.load(xr + o + 48)));
+      }
+      for (; k < K4; k += 4) a0 = f32x4.add(a0, f32x4.mul(v128.load(row + (<usize>k << 2)), v128.load(xr + (<usize>k << 2))));
+      let sum = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+      for (; k < K; k++) sum += load<f32>(row + (<usize>k << 2)) * load<f32>(xr + (<usize>k << 2));
+      store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), sum);
+    }
+  }
+}
+
+/** The same for f16 (bf16 = false) or bf16 (bf16 = true) W, converted to f32 four at a time. */
+export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, bf16: bool): void {
+  const K8 = K & ~7;
+  for (let n = 0; n < N; n++) {
+    const row = w + (<usize>n * <usize>K << 1);
+    for (let t = 0; t < T; t++) {
+      const xr = x + (<usize>t * <usize>K << 2);
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+      let k = 0;
+      for (; k < K8; k += 8) {
+        const wp = row + (<usize>k << 1);
+        const w0 = bf16 ? i32x4.shl(v128.load16x4_u(wp), 16) : f16x4ToF32x4(wp);
+        const w1 = bf16 ? i32x4.shl(v128.load16x4_u(wp + 8), 16) : f16x4ToF32x4(wp + 8);
+        a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(xr + (<usize>k << 2))));
+        a1 = f32x4.add(a1, f32x4.mul(w1, v128.load(xr + (<usize>k << 2) + 16)));
+      }
+      let sum = hsum(f32x4.add(a0, a1));
+      for (; k < K; k++) {
+        const h = <u32>load<u16>(row + (<usize>k << 1));
+        sum += (bf16 ? reinterpret<f32>(h << 16) : f16ToF32(h)) * load<f32>(xr + (<usize>k << 2));
+      }
+      store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), sum);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- 8-bit activations (Q8_0)
+
+/**
+ * Quantizes x (T rows of K, K a multiple of 32) to Q8_0 as llama.cpp does for a product with q4_0/q5_0/q8_0
+ * weights: per block d = f16(max|x| / 127), q = round_half_even(x · 127 / max|x|).
+ * Writes qs (T·K int8) and ds (T·K/32 f32, the f16-rounded scales).
+ */
+export function quantize_q8_0(x: usize, qs: usize, ds: usize, T: i32, K: i32): void {
+  const blocks = (T * K) >> 5;
+  for (let b = 0; b < blocks; b++) {
+    const xb = x + (<usize>b << 7);
+    let m = f32x4.abs(v128.load(xb));
+    for (let j = 16; j < 128; j += 16) m = f32x4.max(m, f32x4.abs(v128.load(xb + j)));
+    const amax = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+    store<f32>(ds + (<usize>b << 2), f16ToF32(f32ToF16(amax / 127)));
+    const id = f32x4.splat(amax != 0 ? <f32>127 / amax : 0);
+    for (let j = 0; j < 32; j += 8) {
+      const q0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xb + (<usize>j << 2)), id)));
+      const q1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xb + (<usize>j << 2) + 16), id)));
+      const q16 = i16x8.narrow_i32x4_s(q0, q1);
+      v128.store64_lane(qs + (<usize>b << 5) + j, i8x16.narrow_i16x8_s(q16, q16), 0);
+    }
+  }
+}
+
+/** Σ over 32 int8 pairs, as i32x4 partial sums. */
+// @ts-ignore: decorator
+@inline function dot32(a: v128, b: v128, c: v128, d: v128): v128 {
+  // a, c: the weight's two halves (16 × i8); b, d: the activation's
+  let acc = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(a), i16x8.extend_low_i8x16_s(b));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(a), i16x8.extend_high_i8x16_s(b)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(c), i16x8.extend_low_i8x16_s(d)));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(c), i16x8.extend_high_i8x16_s(d)));
+}
+
+/** y[t, n] = Σ_blocks d_w · d_x · Σ q_w · q_x for Q8_0 weights [f16 d][32 × i8] (34 bytes a block). */
+export function matmul_q8_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32): void {
+  const nb = K >> 5;
+  for (let n = 0; n < N; n++) {
+    const row = w + <usize>n * <usize>nb * 34;
+    for (let t = 0; t < T; t++) {
+      const xq = qs + <usize>t * <usize>K;
+      const xd = ds + (<usize>t * <usize>nb << 2);
+      let sum: f32 = 0;
+      for (let b = 0; b < nb; b++) {
+        const wb = row + <usize>b * 34;
+        const xb = xq + (<usize>b << 5);
+        const acc = dot32(v128.load(wb + 2), v128.load(xb), v128.load(wb + 18), v128.load(xb + 16));
+        sum += <f32>hsumI32(acc) * (f16ToF32(<u32>load<u16>(wb)) * load<f32>(xd + (<usize>b << 2)));
+      }
+      store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), sum);
+    }
+  }
+}
+
+/** The same for Q4_0 weights [f16 d][16 bytes: low nibbles are elements 0..15, high 16..31], value q − 8. */
+export function matmul_q4_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32): void {
+  const nb = K >> 5;
+  const low = i8x16.splat(0x0f);
+  const eight = i8x16.splat(8);
+  for (let n = 0; n < N; n++) {
+    const row = w + <usize>n * <usize>nb * 18;
+    for (let t = 0; t < T; t++) {
+      const xq = qs + <usize>t * <usize>K;
+      const xd = ds + (<usize>t * <usize>nb << 2);
+      let sum: f32 = 0;
+      for (let b = 0; b < nb; b++) {
+        const wb = row + <usize>b * 18;
+        const packed = v128.load(wb + 2);
+        const lo = i8x16.sub(v128.and(packed, low), eight);
+        const hi = i8x16.sub(i8x16.shr_u(packed, 4), eight);
+        const xb = xq + (<usize>b << 5);
+        const acc = dot32(lo, v128.load(xb), hi, v128.load(xb + 16));
+        sum += <f32>hsumI32(acc) * (f16ToF32(<u32>load<u16>(wb)) * load<f32>(xd + (<usize>b << 2)));
+      }
+      store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), sum);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The WebAssembly backend: the matrix products that dominate inference run as SIMD kernels
+ * (assembly/kernels.ts, compiled to dist/wasm/kernels.wasm at install); every other kernel is still the
+ * reference backend's (inherited) until its wasm twin lands. Results match the reference backend within
+ * float summation order (test/backends/conformance.test.ts).
+ *
+ * Memory: one shared WebAssembly.Memory (up to 4 GiB, WebAssembly's 32-bit ceiling). Weights are read
+ * straight into it (`allocate`), so a model is held once; activations are copied in and out per product,
+ * which costs O(T·(K + N)) against the product's O(T·N·K).
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { UserError } from "../../core/errors.js";
+import type { DType } from "../../core/dtype.js";
+import type { Backend } from "../../tensor/backend.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { ReferenceBackend } from "../reference/reference-backend.js";
+
+const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB
+const KERNELS = fileURLToPath(new URL("../../../wasm/kernels.wasm", import.meta.url));
+
+interface Kernels {
+  matmul_f32(y: number, x: number, w: number, T: number, N: number, K: number): void;
+  matmul_half(y: number, x: number, w: number, T: number, N: number, K: number, bf16: number): void;
+  quantize_q8_0(x: number, qs: number, ds: number, T: number, K: number): void;
+  matmul_q8_0(y: number, qs: number, ds: number, w: number, T: number, N: number, K: number): void;
+  matmul_q4_0(y: number, qs: number, ds: number, w: number, T: number, N: number, K: number): void;
+}
+
+/** Weight dtypes with a wasm matrix product; the others fall back to the reference backend. */
+export const WASM_MATMUL_DTYPES: ReadonlySet<DType> = new Set(["f32", "f16", "bf16", "q8_0", "q4_0"]);
+
+export class WasmBackend extends ReferenceBackend implements Backend {
+  override readonly name = "wasm";
+  readonly memory: WebAssembly.Memory;
+  private readonly kernels: Kernels;
+  private top: number; // next free byte
+  private readonly pointers = new WeakMap<Uint8Array | Tensor, number>();
+  private scratch = { ptr: 0, size: 0 };
+
+  constructor() {
+    super();
+    this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+    const module = new WebAssembly.Module(readFileSync(KERNELS));
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, abort: () => { throw new Error("wasm kernel aborted"); } } });
+    this.kernels = instance.exports as unknown as Kernels;
+    this.top = 1 << 20; // the first MiB is left to the module's own data
+  }
+
+  /** Bytes the backend can still hold (the rest of the 4 GiB address space). */
+  get capacity(): number {
+    return MAX_PAGES * PAGE - this.top;
+  }
+
+  /** A zeroed, 64-byte-aligned region of wasm memory, viewed as bytes; weights are read straight into it. */
+  allocate(byteLength: number): Uint8Array {
+    const ptr = Math.ceil(this.top / 64) * 64;
+    const end = ptr + byteLength;
+    if (end > MAX_PAGES * PAGE) {
+      throw new UserError("model", `needs more than WebAssembly's 4 GiB of memory (${(end / 2 ** 30).toFixed(2)} GiB so far): use a smaller quantization (q4_k_m, q4_0) or a smaller model`);
+    }
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    this.top = end;
+    const view = new Uint8Array(this.memory.buffer, ptr, byteLength);
+    this.pointers.set(view, ptr);
+    return view;
+  }
+
+  /** Where a weight's bytes are in wasm memory (copied in once if it was made elsewhere). */
+  private pointerOf(w: Tensor): number {
+    const known = this.pointers.get(w.bytes) ?? this.pointers.get(w);
+    if (known !== undefined) return known;
+    const copy = this.allocate(w.bytes.byteLength);
+    copy.set(w.bytes);
+    const ptr = copy.byteOffset;
+    this.pointers.set(w, ptr);
+    return ptr;
+  }
+
+  /** A scratch region of at least `bytes`, reused across calls. */
+  private scratchOf(bytes: number): number {
+    if (this.scratch.size < bytes) this.scratch = { ptr: this.allocate(Math.max(bytes, 2 * this.scratch.size)).byteOffset, size: Math.max(bytes, 2 * this.scratch.size) };
+    return this.scratch.ptr;
+  }
+
+  override matmul(y: Float32Array, x: Float32Array, w: Tensor, T: number): void {
+    if (!WASM_MATMUL_DTYPES.has(w.dtype)) return super.matmul(y, x, w, T);
+    const [N, K] = [w.rows, w.rowLength];
+    const wPtr = this.pointerOf(w);
+    const xBytes = T * K * 4;
+    const yBytes = T * N * 4;
+    const quantized = w.dtype === "q8_0" || w.dtype === "q4_0";
+    const qBytes = quantized ? T * K + (T * K) / 8 : 0; // int8 quants + one f32 scale per 32
+    const base = this.scratchOf(xBytes + yBytes + qBytes + 192);
+    const xPtr = base;
+    const yPtr = Math.ceil((xPtr + xBytes) / 64) * 64;
+    const qsPtr = Math.ceil((yPtr + yBytes) / 64) * 64;
+    const dsPtr = Math.ceil((qsPtr + T * K) / 64) * 64;
+    const heap = this.memory.buffer;
+    new Float32Array(heap, xPtr, T * K).set(x.subarray(0, T * K));
+    const k = this.kernels;
+    switch (w.dtype) {
+      case "f32":
+        k.matmul_f32(yPtr, xPtr, wPtr, T, N, K);
+        break;
+      case "f16":
+      case "bf16":
+        k.matmul_half(yPtr, xPtr, wPtr, T, N, K, w.dtype === "bf16" ? 1 : 0);
+        break;
+      case "q8_0":
+      case "q4_0":
+        k.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
+        (w.dtype === "q8_0" ? k.matmul_q8_0 : k.matmul_q4_0)(yPtr, qsPtr, dsPtr, wPtr, T, N, K);
+        break;
+    }
+    y.set(new Float32Array(this.memory.buffer, yPtr, T * N));
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The conformance suite every backend runs against the reference backend, on fresh random inputs and
+ * awkward shapes (odd sizes, sizes that are not a multiple of the SIMD width or the block size):
+ *   describe("wasm", () => backendSuite(() => new WasmBackend()))
+ * Tolerance: max|a − b| / max|ref| ≤ 1e-5 per output tensor (float summation order only).
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ReferenceBackend } from "../../src/backends/reference/reference-backend.js";
+import { Rng } from "../../src/core/rng.js";
+import { DTYPES, type DType } from "../../src/core/dtype.js";
+import { encodeTensor } from "../../src/quantize/quantize-model.js";
+import type { Backend } from "../../src/tensor/backend.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+import { relativeError } from "../support/model-fixtures.js";
+
+const reference = new ReferenceBackend();
+const TOLERANCE = 1e-5;
+
+function randoms(rng: Rng, n: number, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
+}
+
+/** A random (N, K) weight in `dtype`, made by quantizing random floats as llama.cpp would. */
+function randomWeight(rng: Rng, dtype: DType, N: number, K: number): Tensor {
+  return new Tensor(dtype, [N, K], new Uint8Array(encodeTensor(randoms(rng, N * K), dtype, K).slice()));
+}
+
+function matmulShapes(dtype: DType): [number, number, number][] {
+  const block = DTYPES[dtype].blockSize;
+  if (block === 1) return [[1, 1, 1], [1, 7, 3], [2, 5, 17], [3, 33, 100], [1, 64, 288], [17, 9, 131]];
+  return [[1, 1, block], [1, 7, block * 2], [3, 5, block * 3], [17, 33, block * 4], [1, 130, block * 9]];
+}
+
+export function backendSuite(name: string, make: () => Backend): void {
+  const backend = make();
+
+  test(`${name}: matmul for every weight dtype and awkward shape`, (t) => {
+    const rng = new Rng(101);
+    let worst = 0;
+    let cases = 0;
+    for (const dtype of Object.keys(DTYPES) as DType[]) {
+      for (const [T, N, K] of matmulShapes(dtype)) {
+        const w = randomWeight(rng, dtype, N, K);
+        const x = randoms(rng, T * K);
+        const [a, b] = [new Float32Array(T * N), new Float32Array(T * N)];
+        backend.matmul(a, x, w, T);
+        reference.matmul(b, x, w, T);
+        const error = relativeError(a, b);
+        worst = Math.max(worst, error);
+        cases++;
+        assert.ok(error <= TOLERANCE, `${dtype} T=${T} N=${N} K=${K}: ${error}`);
+      }
+    }
+    t.diagnostic(`${name}: ${cases} matmul cases, worst relative error ${worst.toExponential(2)}`);
+  });
+
+  test(`${name}: embedding, norms, rope, softmax, activations, attention`, () => {
+    const rng = new Rng(202);
+    const same = (what: string, run: (be: Backend) => Float32Array) => {
+      const error = relativeError(run(backend), run(reference));
+      assert.ok(error <= TOLERANCE, `${what}: ${error}`);
+    };
+    for (const dtype of ["f32", "f16", "q8_0", "q4_k"] as DType[]) {
+      const table = randomWeight(rng, dtype, 11, DTYPES[dtype].blockSize === 1 ? 37 : DTYPES[dtype].blockSize);
+      same(`embedding ${dtype}`, (be) => {
+        const out = new Float32Array(3 * table.rowLength);
+        be.embedding(out, table, [0, 10, 4]);
+        return out;
+      });
+    }
+    for (const C of [1, 7, 64, 129]) {
+      const x = randoms(rng, 3 * C, 4);
+      const weight = randoms(rng, C);
+      const bias = randoms(rng, C);
+      same(`rmsNorm C=${C}`, (be) => ((y) => (be.rmsNorm(y, x, weight, C, 1e-5), y))(new Float32Array(x.length)));
+      same(`layerNorm C=${C}`, (be) => ((y) => (be.layerNorm(y, x, weight, bias, C, 1e-5), y))(new Float32Array(x.length)));
+      same(`softmax C=${C}`, (be) => ((y) => (be.softmax(y, C), y))(x.slice()));
+      same(`silu`, (be) => ((y) => (be.silu(y), y))(x.slice()));
+      same(`gelu`, (be) => ((y) => (be.geluTanh(y), y))(x.slice()));
+      same(`add`, (be) => ((y) => (be.add(y, x, bias.length === x.length ? bias : x), y))(new Float32Array(x.length)));
+      same(`mul`, (be) => ((y) => (be.mul(y, x, x), y))(new Float32Array(x.length)));
+      same(`addBias`, (be) => ((y) => (be.addBias(y, bias), y))(x.slice()));
+    }
+    for (const style of ["interleaved", "halves"] as const) {
+      const [T, H, hs] = [5, 3, 16];
+      const x = randoms(rng, T * H * hs);
+      const invFreq = Float32Array.from({ length: 6 }, (_, i) => 1 / 10000 ** ((2 * i) / 12)); // partial rotary: 12 of 16 dims
+      same(`rope ${style}`, (be) => ((y) => (be.rope(y, T, H, hs, Int32Array.from([0, 1, 2, 300, 4000]), invFreq, style), y))(x.slice()));
+    }
+    for (const [T, pos0, H, Hkv, hs, window] of [[1, 0, 4, 4, 8, Infinity], [1, 37, 4, 2, 16, Infinity], [6, 3, 6, 2, 12, Infinity], [9, 0, 2, 1, 5, 4]] as const) {
+      const S = pos0 + T;
+      const q = randoms(rng, T * H * hs);
+      const k = randoms(rng, S * Hkv * hs);
+      const v = randoms(rng, S * Hkv * hs);
+      same(`attention T=${T} pos0=${pos0} H=${H}/${Hkv} hs=${hs}`, (be) => {
+        const out = new Float32Array(T * H * hs);
+        const probs = new Float32Array(H * T * S);
+        be.attention(out, q, k, v, { T, pos0, nHead: H, nKvHead: Hkv, headDim: hs, window }, probs);
+        return Float32Array.from([...out, ...probs]);
+      });
+    }
+  });
+}
