@@ -13,6 +13,7 @@
  */
 import type { DType } from "../../core/dtype.js";
 import { F16_TABLE, f32ToF16 } from "../../core/half.js";
+import type { QuantizedActivations } from "./quantized-dot.js";
 
 const fround = Math.fround;
 
@@ -40,31 +41,36 @@ export function activationFormat(weight: DType): "q8_0" | "q8_k" | null {
   }
 }
 
-/** x̃: x rounded through 8-bit blocks exactly as llama.cpp quantizes it, back in f32. */
-export function roundTripActivations(x: Float32Array, format: "q8_0" | "q8_k", out: Float32Array): void {
-  if (format === "q8_0") {
-    for (let b = 0; b < x.length; b += 32) {
+/** x quantized to 8-bit blocks exactly as llama.cpp does it: qs (int8 per value) and ds (scale per block). */
+export function quantizeActivations(x: Float32Array, format: "q8_0" | "q8_k"): QuantizedActivations {
+  const blockSize = format === "q8_0" ? 32 : 256;
+  const qs = new Int8Array(x.length);
+  const ds = new Float32Array(x.length / blockSize);
+  for (let b = 0; b < x.length; b += blockSize) {
+    if (format === "q8_0") {
       let amax = 0;
       for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[b + j]!));
-      const d = F16_TABLE[f32ToF16(fround(amax / 127))]!; // stored as f16, used as stored
+      ds[b / 32] = F16_TABLE[f32ToF16(fround(amax / 127))]!; // stored as f16, used as stored
       const id = amax !== 0 ? fround(127 / amax) : 0;
-      for (let j = 0; j < 32; j++) out[b + j] = fround(d * roundHalfEven(fround(x[b + j]! * id)));
+      for (let j = 0; j < 32; j++) qs[b + j] = roundHalfEven(fround(x[b + j]! * id));
+      continue;
     }
-    return;
-  }
-  for (let b = 0; b < x.length; b += 256) {
     let amax = 0;
     let max = 0;
     for (let j = 0; j < 256; j++) {
       const ax = Math.abs(x[b + j]!);
       if (ax > amax) (amax = ax), (max = x[b + j]!);
     }
-    if (amax === 0) {
-      out.fill(0, b, b + 256);
-      continue;
-    }
+    if (amax === 0) continue; // d = 0, q = 0
     const iscale = fround(-127 / max);
-    const d = fround(1 / iscale);
-    for (let j = 0; j < 256; j++) out[b + j] = fround(d * Math.min(127, roundHalfEven(fround(iscale * x[b + j]!))));
+    ds[b / 256] = fround(1 / iscale);
+    for (let j = 0; j < 256; j++) qs[b + j] = Math.min(127, roundHalfEven(fround(iscale * x[b + j]!)));
   }
+  return { qs, ds, blockSize };
+}
+
+/** x̃ = d · q: the activations as the quantized product sees them, back in f32. */
+export function roundTripActivations(x: Float32Array, format: "q8_0" | "q8_k", out: Float32Array): void {
+  const { qs, ds, blockSize } = quantizeActivations(x, format);
+  for (let i = 0; i < x.length; i++) out[i] = fround(ds[Math.floor(i / blockSize)]! * qs[i]!);
 }

@@ -5,7 +5,8 @@
  */
 import type { AttentionShape, Backend, RopeStyle } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { activationFormat, roundTripActivations } from "./activation-quant.js";
+import { activationFormat, quantizeActivations, roundTripActivations } from "./activation-quant.js";
+import { INTEGER_DOT_DTYPES, integerDot } from "./quantized-dot.js";
 import { dequantizeRow } from "./dequantize.js";
 
 const fround = Math.fround;
@@ -17,6 +18,13 @@ export class ReferenceBackend implements Backend {
     const [N, K] = [w.rows, w.rowLength];
     if (x.length < T * K || y.length < T * N) throw new Error(`matmul: x (${T}, ${K}) or y (${T}, ${N}) too short`);
     const format = activationFormat(w.dtype);
+    if (format && INTEGER_DOT_DTYPES.has(w.dtype)) {
+      // llama.cpp's integer form: 8-bit activations, exact integer sums per block (quantized-dot.ts)
+      const ints = new Int32Array(32);
+      const xq = quantizeActivations(x.subarray(0, T * K), format);
+      for (let n = 0; n < N; n++) for (let t = 0; t < T; t++) y[t * N + n] = integerDot(w, n, xq, t, ints);
+      return;
+    }
     if (format) {
       // quantized weights meet 8-bit-rounded activations, as in llama.cpp (activation-quant.ts)
       const rounded = new Float32Array(T * K);

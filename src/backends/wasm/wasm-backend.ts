@@ -1,6 +1,7 @@
 /**
- * The WebAssembly backend: the matrix products that dominate inference run as SIMD kernels
- * (assembly/kernels.ts, compiled to dist/wasm/kernels.wasm at install); every other kernel is still the
+ * The WebAssembly backend: the matrix products that dominate inference run as SIMD kernels for f32, f16,
+ * bf16, q8_0, q4_0, q5_0, q4_k and q6_k weights (q4_1, q5_1, q5_k still use the reference's),
+ * in assembly/kernels.ts, compiled to dist/wasm/kernels.wasm at install; every other kernel is still the
  * reference backend's (inherited) until its wasm twin lands. Results match the reference backend within
  * float summation order (test/backends/conformance.test.ts).
  *
@@ -26,10 +27,14 @@ interface Kernels {
   quantize_q8_0(x: number, qs: number, ds: number, T: number, K: number): void;
   matmul_q8_0(y: number, qs: number, ds: number, w: number, T: number, N: number, K: number): void;
   matmul_q4_0(y: number, qs: number, ds: number, w: number, T: number, N: number, K: number): void;
+  matmul_q5_0(y: number, qs: number, ds: number, w: number, T: number, N: number, K: number): void;
+  quantize_q8_k(x: number, qs: number, ds: number, T: number, K: number): void;
+  matmul_q4_k(y: number, qs: number, ds: number, w: number, T: number, N: number, K: number): void;
+  matmul_q6_k(y: number, qs: number, ds: number, w: number, T: number, N: number, K: number): void;
 }
 
 /** Weight dtypes with a wasm matrix product; the others fall back to the reference backend. */
-export const WASM_MATMUL_DTYPES: ReadonlySet<DType> = new Set(["f32", "f16", "bf16", "q8_0", "q4_0"]);
+export const WASM_MATMUL_DTYPES: ReadonlySet<DType> = new Set(["f32", "f16", "bf16", "q8_0", "q4_0", "q5_0", "q4_k", "q6_k"]);
 
 export class WasmBackend extends ReferenceBackend implements Backend {
   override readonly name = "wasm";
@@ -91,8 +96,8 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const wPtr = this.pointerOf(w);
     const xBytes = T * K * 4;
     const yBytes = T * N * 4;
-    const quantized = w.dtype === "q8_0" || w.dtype === "q4_0";
-    const qBytes = quantized ? T * K + (T * K) / 8 : 0; // int8 quants + one f32 scale per 32
+    const quantized = w.dtype !== "f32" && w.dtype !== "f16" && w.dtype !== "bf16";
+    const qBytes = quantized ? T * K + (T * K) / 8 : 0; // int8 quants + one f32 scale per 32 (or per 256)
     const base = this.scratchOf(xBytes + yBytes + qBytes + 192);
     const xPtr = base;
     const yPtr = Math.ceil((xPtr + xBytes) / 64) * 64;
@@ -111,8 +116,14 @@ export class WasmBackend extends ReferenceBackend implements Backend {
         break;
       case "q8_0":
       case "q4_0":
+      case "q5_0":
         k.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
-        (w.dtype === "q8_0" ? k.matmul_q8_0 : k.matmul_q4_0)(yPtr, qsPtr, dsPtr, wPtr, T, N, K);
+        ({ q8_0: k.matmul_q8_0, q4_0: k.matmul_q4_0, q5_0: k.matmul_q5_0 })[w.dtype](yPtr, qsPtr, dsPtr, wPtr, T, N, K);
+        break;
+      case "q4_k":
+      case "q6_k":
+        k.quantize_q8_k(xPtr, qsPtr, dsPtr, T, K);
+        (w.dtype === "q4_k" ? k.matmul_q4_k : k.matmul_q6_k)(yPtr, qsPtr, dsPtr, wPtr, T, N, K);
         break;
     }
     y.set(new Float32Array(this.memory.buffer, yPtr, T * N));

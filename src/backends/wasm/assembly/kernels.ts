@@ -191,3 +191,187 @@ export function matmul_q4_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N:
     }
   }
 }
+
+/** The same for Q5_0 weights [f16 d][u32 qh: the 5th bits][16 nibble bytes], value q − 16. */
+export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32): void {
+  const nb = K >> 5;
+  const low = i8x16.splat(0x0f);
+  const sixteen = i8x16.splat(16);
+  const bit = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  const loBytes = i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  const hiBytes = i8x16(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+  for (let n = 0; n < N; n++) {
+    const row = w + <usize>n * <usize>nb * 22;
+    for (let t = 0; t < T; t++) {
+      const xq = qs + <usize>t * <usize>K;
+      const xd = ds + (<usize>t * <usize>nb << 2);
+      let sum: f32 = 0;
+      for (let b = 0; b < nb; b++) {
+        const wb = row + <usize>b * 22;
+        const qh = i32x4.splat(load<i32>(wb + 2));
+        // lane j of the low half takes bit j of qh, lane j of the high half bit j + 16; set bits add 16
+        const h0 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, loBytes), bit), i8x16.splat(0)), sixteen);
+        const h1 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, hiBytes), bit), i8x16.splat(0)), sixteen);
+        const packed = v128.load(wb + 6);
+        const lo = i8x16.sub(v128.or(v128.and(packed, low), h0), sixteen);
+        const hi = i8x16.sub(v128.or(i8x16.shr_u(packed, 4), h1), sixteen);
+        const xb = xq + (<usize>b << 5);
+        const acc = dot32(lo, v128.load(xb), hi, v128.load(xb + 16));
+        sum += <f32>hsumI32(acc) * (f16ToF32(<u32>load<u16>(wb)) * load<f32>(xd + (<usize>b << 2)));
+      }
+      store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), sum);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- 8-bit activations (Q8_K) for k-quants
+
+/**
+ * Quantizes x (T rows of K, K a multiple of 256) to Q8_K as llama.cpp does for k-quant weights: per 256,
+ * m = the x of largest |x| (signed), s = −127 / m, q = min(127, round_half_even(s · x)), d = 1 / s (f32).
+ */
+export function quantize_q8_k(x: usize, qs: usize, ds: usize, T: i32, K: i32): void {
+  const blocks = (T * K) >> 8;
+  for (let b = 0; b < blocks; b++) {
+    const xb = x + (<usize>b << 10);
+    let amax: f32 = 0;
+    let vmax: f32 = 0;
+    for (let j = 0; j < 256; j++) {
+      const v = load<f32>(xb + (<usize>j << 2));
+      if (abs(v) > amax) {
+        amax = abs(v);
+        vmax = v;
+      }
+    }
+    if (amax == 0) {
+      store<f32>(ds + (<usize>b << 2), 0);
+      memory.fill(qs + (<usize>b << 8), 0, 256);
+      continue;
+    }
+    const iscale: f32 = -127 / vmax;
+    store<f32>(ds + (<usize>b << 2), 1 / iscale);
+    const s = f32x4.splat(iscale);
+    const top = i32x4.splat(127);
+    for (let j = 0; j < 256; j += 8) {
+      const q0 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xb + (<usize>j << 2)), s))), top);
+      const q1 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xb + (<usize>j << 2) + 16), s))), top);
+      const q16 = i16x8.narrow_i32x4_s(q0, q1);
+      v128.store64_lane(qs + (<usize>b << 8) + j, i8x16.narrow_i16x8_s(q16, q16), 0);
+    }
+  }
+}
+
+/** Σ of 16 int8 lanes. */
+// @ts-ignore: decorator
+@inline function sum16(v: v128): i32 {
+  return hsumI32(i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(v)));
+}
+
+/** Σ of 16 products of int8 lanes. */
+// @ts-ignore: decorator
+@inline function dot16(a: v128, b: v128): i32 {
+  const acc = i32x4.add(
+    i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(a), i16x8.extend_low_i8x16_s(b)),
+    i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(a), i16x8.extend_high_i8x16_s(b)),
+  );
+  return hsumI32(acc);
+}
+
+/**
+ * Q4_K weights [f16 d][f16 dmin][12 bytes: 8 six-bit scales and mins][128 nibble bytes] (144 bytes per 256):
+ * w = d · sc_j · q − dmin · m_j per 32-weight sub-block j, so with x̃ = d_x · q_x
+ *   Σ w x̃ = d_x · (d · Σ_j sc_j Σ q q_x − dmin · Σ_j m_j Σ q_x).
+ */
+export function matmul_q4_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32): void {
+  const nb = K >> 8;
+  const low = i8x16.splat(0x0f);
+  for (let n = 0; n < N; n++) {
+    const row = w + <usize>n * <usize>nb * 144;
+    for (let t = 0; t < T; t++) {
+      const xq = qs + <usize>t * <usize>K;
+      const xd = ds + (<usize>t * <usize>nb << 2);
+      let sum: f32 = 0;
+      for (let b = 0; b < nb; b++) {
+        const wb = row + <usize>b * 144;
+        const xb = xq + (<usize>b << 8);
+        let sumi = 0;
+        let summ = 0;
+        for (let j = 0; j < 4; j++) {
+          const p0 = v128.load(wb + 16 + (<usize>j << 5));
+          const p1 = v128.load(wb + 32 + (<usize>j << 5));
+          const x0 = v128.load(xb + (<usize>j << 6));
+          const x1 = v128.load(xb + (<usize>j << 6) + 16);
+          const x2 = v128.load(xb + (<usize>j << 6) + 32);
+          const x3 = v128.load(xb + (<usize>j << 6) + 48);
+          const dotLo = hsumI32(dot32(v128.and(p0, low), x0, v128.and(p1, low), x1));
+          const dotHi = hsumI32(dot32(i8x16.shr_u(p0, 4), x2, i8x16.shr_u(p1, 4), x3));
+          const sc = wb + 4;
+          const is = j << 1;
+          // 6-bit scale and min of sub-blocks is and is + 1 (dequantize.ts scaleMinK4)
+          let s0: i32, m0: i32, s1: i32, m1: i32;
+          if (is < 4) {
+            s0 = load<u8>(sc + is) & 63; m0 = load<u8>(sc + is + 4) & 63;
+            s1 = load<u8>(sc + is + 1) & 63; m1 = load<u8>(sc + is + 5) & 63;
+          } else {
+            s0 = (load<u8>(sc + is + 4) & 0xf) | ((load<u8>(sc + is - 4) >> 6) << 4);
+            m0 = (load<u8>(sc + is + 4) >> 4) | ((load<u8>(sc + is) >> 6) << 4);
+            s1 = (load<u8>(sc + is + 5) & 0xf) | ((load<u8>(sc + is - 3) >> 6) << 4);
+            m1 = (load<u8>(sc + is + 5) >> 4) | ((load<u8>(sc + is + 1) >> 6) << 4);
+          }
+          sumi += s0 * dotLo + s1 * dotHi;
+          summ += m0 * (sum16(x0) + sum16(x1)) + m1 * (sum16(x2) + sum16(x3));
+        }
+        const d = f16ToF32(<u32>load<u16>(wb));
+        const dmin = f16ToF32(<u32>load<u16>(wb + 2));
+        sum += load<f32>(xd + (<usize>b << 2)) * (d * <f32>sumi - dmin * <f32>summ);
+      }
+      store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), sum);
+    }
+  }
+}
+
+/**
+ * Q6_K weights [128 low-nibble bytes][64 high-2-bit bytes][16 int8 scales][f16 d] (210 bytes per 256):
+ * w = d · sc_g · (q − 32) per 16-weight group g.
+ */
+export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32): void {
+  const nb = K >> 8;
+  const low = i8x16.splat(0x0f);
+  const three = i8x16.splat(3);
+  const bias = i8x16.splat(32);
+  for (let n = 0; n < N; n++) {
+    const row = w + <usize>n * <usize>nb * 210;
+    for (let t = 0; t < T; t++) {
+      const xq = qs + <usize>t * <usize>K;
+      const xd = ds + (<usize>t * <usize>nb << 2);
+      let sum: f32 = 0;
+      for (let b = 0; b < nb; b++) {
+        const wb = row + <usize>b * 210;
+        const xb = xq + (<usize>b << 8);
+        let sumi = 0;
+        for (let half = 0; half < 2; half++) {
+          const ql = wb + (<usize>half << 6);
+          const qh = wb + 128 + (<usize>half << 5);
+          const sc = wb + 192 + (<usize>half << 3);
+          const xh = xb + (<usize>half << 7);
+          for (let l = 0; l < 32; l += 16) {
+            const a = v128.load(ql + l);
+            const c = v128.load(ql + 32 + l);
+            const h = v128.load(qh + l);
+            const is = l >> 4;
+            const q1 = i8x16.sub(v128.or(v128.and(a, low), i8x16.shl(v128.and(h, three), 4)), bias);
+            const q2 = i8x16.sub(v128.or(v128.and(c, low), i8x16.shl(v128.and(i8x16.shr_u(h, 2), three), 4)), bias);
+            const q3 = i8x16.sub(v128.or(i8x16.shr_u(a, 4), i8x16.shl(v128.and(i8x16.shr_u(h, 4), three), 4)), bias);
+            const q4 = i8x16.sub(v128.or(i8x16.shr_u(c, 4), i8x16.shl(i8x16.shr_u(h, 6), 4)), bias);
+            sumi += <i32>load<i8>(sc + is) * dot16(q1, v128.load(xh + l));
+            sumi += <i32>load<i8>(sc + is + 2) * dot16(q2, v128.load(xh + 32 + l));
+            sumi += <i32>load<i8>(sc + is + 4) * dot16(q3, v128.load(xh + 64 + l));
+            sumi += <i32>load<i8>(sc + is + 6) * dot16(q4, v128.load(xh + 96 + l));
+          }
+        }
+        sum += load<f32>(xd + (<usize>b << 2)) * f16ToF32(<u32>load<u16>(wb + 208)) * <f32>sumi;
+      }
+      store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), sum);
+    }
+  }
+}

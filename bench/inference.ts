@@ -1,0 +1,132 @@
+/**
+ * npm run bench -- inference      [SHAPES=stories15M,stories110M] [TYPES=f32,f16,q8_0,q4_0,q4_k_m] [PAIRS=5]
+ *
+ * Prefill (a 128-token prompt) and decode (128 tokens, greedy, one position per step with the KV cache)
+ * tokens/s for glassbox and for llama.cpp's own llama-bench (built from the source node-llama-cpp bundles by
+ * scripts/reference/build-llamacpp.sh; never a dependency), on the same GGUF files: random-weight models in
+ * the stories15M (dim 288, 6 layers, 6 heads, hidden 768) and stories110M (dim 768, 12 layers, 12 heads,
+ * hidden 2048) shapes with the Llama 2 vocabulary (32000), cached under bench/models/. Runs alternate
+ * glassbox / llama.cpp; each cell is the median of PAIRS pairs; ratios are glassbox / llama.cpp from the
+ * same run. Decode GB/s = weight bytes read per token × tokens/s, beside a measured memory-read bandwidth.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { WasmBackend } from "../src/backends/wasm/wasm-backend.js";
+import { loadLanguageModel } from "../src/models/load.js";
+import { writeHfAsGguf } from "../src/models/export-gguf.js";
+import { parseFileType } from "../src/quantize/plan.js";
+import { quantizeGguf } from "../src/quantize/quantize-model.js";
+import { sentencePieceToGguf } from "../src/tokenizers/gguf-vocab-export.js";
+import { loadSentencePiece } from "../src/tokenizers/sentencepiece/sentencepiece.js";
+import { SHARED_DATA } from "../test/support/corpus.js";
+import { writeRandomLlama } from "../test/support/random-checkpoint.js";
+import { median, printTable, writeResults } from "./_report.js";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const MODELS = `${ROOT}bench/models/`;
+const LLAMA_BENCH = `${ROOT}bench/peers/llama.cpp/build/bin/llama-bench`;
+const SHAPES = {
+  stories15M: { dim: 288, layers: 6, heads: 6, ffn: 768 },
+  stories110M: { dim: 768, layers: 12, heads: 12, ffn: 2048 },
+} as const;
+const shapes = (process.env.SHAPES ?? "stories15M,stories110M").split(",") as (keyof typeof SHAPES)[];
+const types = (process.env.TYPES ?? "f32,f16,q8_0,q4_0,q4_k_m").split(",");
+const PAIRS = Number(process.env.PAIRS ?? 5);
+const [PROMPT, DECODE] = [128, 128];
+
+if (!existsSync(`${SHARED_DATA}llama2-tokenizer.model`)) {
+  console.error(`skip: ${SHARED_DATA}llama2-tokenizer.model not found (../shared/data is absent)`);
+  process.exit(0);
+}
+if (!existsSync(LLAMA_BENCH)) console.error(`note: ${LLAMA_BENCH} not built (scripts/reference/build-llamacpp.sh); glassbox only`);
+
+function modelFile(shape: keyof typeof SHAPES, type: string): string {
+  const f32 = `${MODELS}${shape}-f32.gguf`;
+  if (!existsSync(f32)) {
+    mkdirSync(MODELS, { recursive: true });
+    const s = SHAPES[shape];
+    console.error(`writing ${f32} (random weights)`);
+    writeRandomLlama(`${MODELS}${shape}-hf`, { modelType: "llama", vocabSize: 32000, dim: s.dim, ffn: s.ffn, layers: s.layers, heads: s.heads, kvHeads: s.heads, context: 1024, seed: 7 });
+    writeHfAsGguf(`${MODELS}${shape}-hf`, f32, sentencePieceToGguf(loadSentencePiece(`${SHARED_DATA}llama2-tokenizer.model`)));
+  }
+  if (type === "f32") return f32;
+  const path = `${MODELS}${shape}-${type}.gguf`;
+  if (!existsSync(path)) quantizeGguf(f32, path, parseFileType(type));
+  return path;
+}
+
+/** glassbox: prefill PROMPT tokens, then DECODE greedy steps; tokens/s of each phase. */
+function runGlassbox(path: string): { prefill: number; decode: number; weightBytes: number } {
+  const { model } = loadLanguageModel(path, new WasmBackend());
+  const V = model.config.vocabSize;
+  const prompt = Array.from({ length: PROMPT }, (_, i) => 100 + ((i * 7919) % 30000));
+  const cache = model.newCache(PROMPT + DECODE + 1);
+  let start = performance.now();
+  let logits = model.forward(prompt, cache);
+  const prefill = (PROMPT / (performance.now() - start)) * 1000;
+  let last = logits.subarray(logits.length - V);
+  start = performance.now();
+  for (let i = 0; i < DECODE; i++) {
+    let best = 0;
+    for (let v = 1; v < V; v++) if (last[v]! > last[best]!) best = v;
+    last = model.forward([best], cache);
+  }
+  const decode = (DECODE / (performance.now() - start)) * 1000;
+  const weightBytes = model.tensors().reduce((n, t) => n + t.bytes.byteLength, 0);
+  return { prefill, decode, weightBytes };
+}
+
+function runLlamaCpp(path: string, threads: number): { prefill: number; decode: number } | undefined {
+  if (!existsSync(LLAMA_BENCH)) return undefined;
+  const csv = execFileSync(LLAMA_BENCH, ["-m", path, "-t", String(threads), "-p", String(PROMPT), "-n", String(DECODE), "-r", "1", "-o", "json"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+  const rows = JSON.parse(csv) as { n_prompt: number; n_gen: number; avg_ts: number }[];
+  return { prefill: rows.find((r) => r.n_prompt > 0)!.avg_ts, decode: rows.find((r) => r.n_gen > 0)!.avg_ts };
+}
+
+/** Memory-read bandwidth: the wasm f32 matrix-vector product over a matrix far larger than the caches. */
+function readBandwidth(): number {
+  const be = new WasmBackend();
+  const [N, K] = [8192, 8192]; // 256 MiB
+  const bytes = be.allocate(N * K * 4);
+  new Float32Array(bytes.buffer, bytes.byteOffset, N * K).fill(0.5);
+  const w = { dtype: "f32", shape: [N, K], bytes, rows: N, rowLength: K, size: N * K, rowBytes: K * 4 } as never;
+  const x = new Float32Array(K).fill(1);
+  const y = new Float32Array(N);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    be.matmul(y, x, w, 1);
+    times.push(performance.now() - start);
+  }
+  return (N * K * 4) / (median(times) / 1000) / 1e9;
+}
+
+const bandwidth = readBandwidth();
+console.error(`memory read bandwidth (wasm f32 GEMV over 256 MiB, 1 thread): ${bandwidth.toFixed(1)} GB/s`);
+const results: Record<string, unknown>[] = [];
+const rows: (string | number)[][] = [];
+for (const shape of shapes) {
+  for (const type of types) {
+    const path = modelFile(shape, type);
+    const ours: ReturnType<typeof runGlassbox>[] = [];
+    const theirs: { prefill: number; decode: number }[][] = [[], []];
+    for (let pair = 0; pair < PAIRS; pair++) {
+      ours.push(runGlassbox(path));
+      for (const threads of [1, 2]) {
+        const r = runLlamaCpp(path, threads);
+        if (r) theirs[threads - 1]!.push(r);
+      }
+    }
+    const g = { prefill: median(ours.map((r) => r.prefill)), decode: median(ours.map((r) => r.decode)) };
+    const best = (k: "prefill" | "decode") => Math.max(...theirs.map((runs) => (runs.length ? median(runs.map((r) => r[k])) : 0)));
+    const l = { prefill: best("prefill"), decode: best("decode") };
+    const gbs = (ours[0]!.weightBytes * g.decode) / 1e9;
+    const ratio = (a: number, b: number) => (b ? `${(a / b).toFixed(2)}×` : "n/a");
+    rows.push([`${shape} ${type}`, (statSync(path).size / 2 ** 20).toFixed(0), g.prefill.toFixed(0), l.prefill.toFixed(0), ratio(g.prefill, l.prefill), g.decode.toFixed(1), l.decode.toFixed(1), ratio(g.decode, l.decode), gbs.toFixed(1)]);
+    results.push({ shape, type, fileMiB: statSync(path).size / 2 ** 20, glassbox: { threads: 1, ...g, decodeGBs: gbs }, llamacpp: { bestOfThreads: [1, 2], ...l, perThreads: theirs.map((runs) => ({ prefill: median(runs.map((r) => r.prefill)), decode: median(runs.map((r) => r.decode)) })) }, pairs: PAIRS });
+  }
+}
+console.log(`\nPrefill ${PROMPT} tokens, decode ${DECODE} tokens; median of ${PAIRS} alternating pairs; glassbox wasm backend, 1 thread; llama.cpp llama-bench, best of 1 and 2 threads\n`);
+printTable(["model", "MiB", "prefill tok/s", "llama.cpp", "ratio", "decode tok/s", "llama.cpp", "ratio", "decode GB/s"], rows);
+console.log(`\nmemory read bandwidth measured in this run: ${bandwidth.toFixed(1)} GB/s (1 thread)`);
+console.log(`wrote ${writeResults("inference", { bandwidthGBs: bandwidth, prompt: PROMPT, decode: DECODE, results })}`);
