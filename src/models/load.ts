@@ -68,6 +68,11 @@ export function openModelFile(path: string): ModelFile {
 /** Opens a model and reads its weights onto a backend. */
 export function loadLanguageModel(path: string, backend: Backend): LoadedModel {
   const file = openModelFile(path);
+  const bytes = file.tensors.reduce((n, t) => n + t.byteLength, 0);
+  if (backend.capacity !== undefined && bytes > backend.capacity) {
+    const gib = (n: number) => (n / 2 ** 30).toFixed(2);
+    throw new UserError(path, `its weights take ${gib(bytes)} GiB, more than the ${backend.name} backend can hold (${gib(backend.capacity)} GiB: WebAssembly memory ends at 4 GiB); use a smaller quantization (e.g. glassbox quantize ${file.name} smaller.gguf --type q4_k_m)`);
+  }
   const loader = new WeightLoader(file.path, file.tensors, file.toCanonical, backend);
   try {
     const c = file.config;

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ReferenceBackend } from "../../src/backends/reference/reference-backend.js";
+import { WasmBackend } from "../../src/backends/wasm/wasm-backend.js";
 import { UserError } from "../../src/core/errors.js";
 import { GgufType } from "../../src/formats/gguf.js";
 import { serializeGguf } from "../../src/formats/gguf-writer.js";
@@ -119,4 +120,15 @@ test("llama2.c: a header that disagrees with the file size is refused", () => {
   garbage.writeInt32LE(-5, 0);
   writeFileSync(join(dir, "garbage.bin"), garbage);
   assertUserError(() => loadLanguageModel(join(dir, "garbage.bin"), backend), /garbage\.bin: header field dim = -5 is not a plausible size/);
+});
+
+test("a model larger than the backend can hold (WebAssembly's 4 GiB) is refused up front, suggesting a smaller quantization", () => {
+  class Tiny extends ReferenceBackend {
+    override readonly name = "tiny";
+    readonly capacity = 10_000;
+  }
+  assertUserError(() => loadLanguageModel(fixtureDir("llama", "f32"), new Tiny()), /llama-f32: its weights take 0\.00 GiB, more than the tiny backend can hold .* WebAssembly memory ends at 4 GiB\); use a smaller quantization \(e\.g\. glassbox quantize llama-f32 smaller\.gguf --type q4_k_m\)/);
+  const wasm = new WasmBackend();
+  assert.ok(wasm.capacity < 4 * 2 ** 30 && wasm.capacity > 3.9 * 2 ** 30);
+  assertUserError(() => wasm.allocate(5 * 2 ** 30), /model: needs more than WebAssembly's 4 GiB of memory .* use a smaller quantization/);
 });
