@@ -33,9 +33,9 @@ interface GenerateFlags {
 /** Sampling defaults, as llama.cpp's: temperature 0.8, top-k 40, top-p 0.95, min-p 0.05. */
 export const SAMPLING_DEFAULTS = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05 } as const;
 
-export function openModel(modelPath: string | undefined, tokenizer: string | undefined, backend?: string): Model {
+export function openModel(modelPath: string | undefined, tokenizer: string | undefined, backend?: string, threads?: number): Model {
   if (!modelPath) throw new UserError("--model", "no model given, and glassbox has no bundled default model yet: pass --model PATH (a .gguf, a Hugging Face directory or a llama2.c .bin)");
-  return Model.load(modelPath, { tokenizer, backend: createBackend(backend) });
+  return Model.load(modelPath, { tokenizer, backend: createBackend(backend, threads) });
 }
 
 async function generate(flags: GenerateFlags): Promise<void> {
@@ -51,8 +51,8 @@ async function generate(flags: GenerateFlags): Promise<void> {
     seed: parseNumber("--seed", flags.seed, { min: 0, max: 2 ** 32 - 1, integer: true }),
     stop: flags.stop ?? [],
   };
-  parseNumber("--threads", flags.threads, { min: 1, integer: true }); // the reference backend runs on one thread
-  const model = openModel(flags.model, flags.tokenizer, flags.backend);
+  const threads = parseNumber("--threads", flags.threads, { min: 1, max: 256, integer: true });
+  const model = openModel(flags.model, flags.tokenizer, flags.backend, threads);
   const generation = model.generate(flags.prompt, options);
   let text = "";
   for await (const chunk of generation) {
@@ -65,7 +65,7 @@ async function generate(flags: GenerateFlags): Promise<void> {
     generatedTokens: s.generatedTokens,
     prefillTokensPerSecond: round(s.prefillTokensPerSecond),
     decodeTokensPerSecond: round(s.decodeTokensPerSecond),
-    threads: 1,
+    threads: (model.backend as { threads?: number }).threads ?? 1,
     backend: model.backend.name,
   };
   if (flags.json) {
@@ -75,7 +75,7 @@ async function generate(flags: GenerateFlags): Promise<void> {
   if (process.stdout.isTTY) process.stderr.write("\n");
   if (flags.stats) {
     process.stderr.write(
-      `prompt ${stats.promptTokens} tokens, prefill ${stats.prefillTokensPerSecond} tokens/s; generated ${stats.generatedTokens} tokens, decode ${stats.decodeTokensPerSecond} tokens/s (${stats.backend} backend, ${stats.threads} thread, stopped: ${s.stopReason})\n`,
+      `prompt ${stats.promptTokens} tokens, prefill ${stats.prefillTokensPerSecond} tokens/s; generated ${stats.generatedTokens} tokens, decode ${stats.decodeTokensPerSecond} tokens/s (${stats.backend} backend, ${stats.threads} thread${stats.threads === 1 ? "" : "s"}, stopped: ${s.stopReason})\n`,
     );
   }
 }
@@ -101,7 +101,7 @@ export function registerGenerate(program: Command): void {
     .option("--presence-penalty <p>", "subtract p from each recent token (default 0)")
     .option("--stop <text...>", "stop before any of these strings")
     .option("--seed <n>", "seed for sampling (default random)")
-    .option("--threads <n>", "compute threads")
+    .option("--threads <n>", "compute threads, the main thread included (default: all cores)")
     .option("--backend <name>", "wasm (default) or reference")
     .option("--stats", "print prefill and decode speed")
     .option("--json", 'print one line {"text", "ids", "stats"?} instead of streaming')

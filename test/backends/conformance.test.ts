@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { ReferenceBackend } from "../../src/backends/reference/reference-backend.js";
 import { WasmBackend } from "../../src/backends/wasm/wasm-backend.js";
 import { Model } from "../../src/generation/model.js";
+import { Tensor } from "../../src/tensor/tensor.js";
 import { parseFileType } from "../../src/quantize/plan.js";
 import { quantizeGguf } from "../../src/quantize/quantize-model.js";
 import { QUANT_CACHE, QUANTIZE_CASES } from "../support/quantize-cases.js";
@@ -14,6 +15,7 @@ import { backendSuite } from "./backend-suite.js";
 
 backendSuite("reference", () => new ReferenceBackend());
 backendSuite("wasm", () => new WasmBackend());
+backendSuite("wasm, 2 threads", () => new WasmBackend({ threads: 2 }));
 
 test("greedy generation is identical on the reference and wasm backends (llama2.c f32, GGUF f16/q8_0/q4_0/q4_k_m)", async (t) => {
   const L2C = new URL("../../../test/fixtures/llama2c/", import.meta.url).pathname;
@@ -30,8 +32,21 @@ test("greedy generation is identical on the reference and wasm backends (llama2.
       await g.text();
       return g.ids;
     };
-    const [a, b] = [await ids(new ReferenceBackend()), await ids(new WasmBackend())];
+    const wasm = new WasmBackend({ threads: 2 });
+    const [a, b] = [await ids(new ReferenceBackend()), await ids(wasm)];
+    wasm.dispose();
     t.diagnostic(`${label}: ${a.length} greedy tokens, identical: ${a.join(",") === b.join(",")}`);
     assert.deepEqual(b, a, label);
+  }
+});
+
+test("wasm threads: a product posted while the workers are still starting completes, every time", () => {
+  for (let i = 0; i < 10; i++) {
+    const backend = new WasmBackend({ threads: 2 });
+    const w = Tensor.fromF32([512, 512], new Float32Array(512 * 512).fill(1));
+    const y = new Float32Array(512);
+    backend.matmul(y, new Float32Array(512).fill(1), w, 1); // N·K ≥ the parallel threshold: both threads work
+    assert.ok(y.every((v) => v === 512));
+    backend.dispose();
   }
 });

@@ -11,26 +11,30 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { UserError } from "../../core/errors.js";
 import type { DType } from "../../core/dtype.js";
 import type { Backend } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ReferenceBackend } from "../reference/reference-backend.js";
+import { CTRL, EXIT, runRows, writeJob, type KernelName, type MatmulJob } from "./kernel-call.js";
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB
 const KERNELS = fileURLToPath(new URL("../../../wasm/kernels.wasm", import.meta.url));
+const WORKER = new URL("./worker.js", import.meta.url);
 
-interface Kernels {
-  matmul_f32(y: number, x: number, w: number, T: number, N: number, K: number): void;
-  matmul_half(y: number, x: number, w: number, T: number, N: number, K: number, bf16: number): void;
+interface Kernels extends Record<string, (...args: number[]) => void> {
   quantize_q8_0(x: number, qs: number, ds: number, T: number, K: number): void;
-  matmul_q8_0(y: number, qs: number, ds: number, w: number, T: number, N: number, K: number): void;
-  matmul_q4_0(y: number, qs: number, ds: number, w: number, T: number, N: number, K: number): void;
-  matmul_q5_0(y: number, qs: number, ds: number, w: number, T: number, N: number, K: number): void;
   quantize_q8_k(x: number, qs: number, ds: number, T: number, K: number): void;
-  matmul_q4_k(y: number, qs: number, ds: number, w: number, T: number, N: number, K: number): void;
-  matmul_q6_k(y: number, qs: number, ds: number, w: number, T: number, N: number, K: number): void;
+}
+
+/** Products smaller than this many weights run on the main thread alone (waking a worker costs ~26 µs). */
+const PARALLEL_MIN_WEIGHTS = 1 << 15;
+
+export interface WasmBackendOptions {
+  /** compute threads, the main thread included (default 1) */
+  readonly threads?: number;
 }
 
 /** Weight dtypes with a wasm matrix product; the others fall back to the reference backend. */
@@ -43,14 +47,48 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   private top: number; // next free byte
   private readonly pointers = new WeakMap<Uint8Array | Tensor, number>();
   private scratch = { ptr: 0, size: 0 };
+  readonly threads: number;
+  private readonly workers: Worker[] = [];
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(CTRL.size * 4));
 
-  constructor() {
+  constructor(options: WasmBackendOptions = {}) {
     super();
     this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
     const module = new WebAssembly.Module(readFileSync(KERNELS));
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, abort: () => { throw new Error("wasm kernel aborted"); } } });
     this.kernels = instance.exports as unknown as Kernels;
     this.top = 1 << 20; // the first MiB is left to the module's own data
+    this.threads = Math.max(1, Math.floor(options.threads ?? 1));
+    for (let index = 1; index < this.threads; index++) {
+      const worker = new Worker(WORKER, { workerData: { module, memory: this.memory, control: this.ctrl.buffer, index, threads: this.threads, generation: Atomics.load(this.ctrl, CTRL.generation) } });
+      worker.unref(); // a sleeping worker never keeps the process alive
+      this.workers.push(worker);
+    }
+  }
+
+  /** Stops the worker threads. */
+  dispose(): void {
+    this.ctrl[CTRL.kernel] = EXIT;
+    Atomics.add(this.ctrl, CTRL.generation, 1);
+    Atomics.notify(this.ctrl, CTRL.generation);
+    for (const w of this.workers) void w.terminate();
+    this.workers.length = 0;
+  }
+
+  /** Runs a product over all threads: workers take their shares, the main thread the first. */
+  private run(job: MatmulJob): void {
+    const parallel = this.workers.length > 0 && job.N * job.K >= PARALLEL_MIN_WEIGHTS && job.N >= this.threads;
+    if (!parallel) return runRows(this.kernels, job, 0, job.N);
+    writeJob(this.ctrl, job);
+    Atomics.store(this.ctrl, CTRL.done, 0);
+    Atomics.add(this.ctrl, CTRL.generation, 1);
+    Atomics.notify(this.ctrl, CTRL.generation);
+    runRows(this.kernels, job, 0, Math.floor(job.N / this.threads));
+    const deadline = performance.now() + 60_000; // a product takes milliseconds; a minute means a lost worker
+    for (let done = Atomics.load(this.ctrl, CTRL.done); done < this.workers.length; done = Atomics.load(this.ctrl, CTRL.done)) {
+      if (performance.now() > deadline) throw new Error(`wasm backend: ${this.workers.length - done} worker thread(s) did not finish a product within 60 s`);
+      Atomics.wait(this.ctrl, CTRL.done, done, 100);
+    }
   }
 
   /** Bytes the backend can still hold (the rest of the 4 GiB address space). */
@@ -106,25 +144,14 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const heap = this.memory.buffer;
     new Float32Array(heap, xPtr, T * K).set(x.subarray(0, T * K));
     const k = this.kernels;
-    switch (w.dtype) {
-      case "f32":
-        k.matmul_f32(yPtr, xPtr, wPtr, T, N, K);
-        break;
-      case "f16":
-      case "bf16":
-        k.matmul_half(yPtr, xPtr, wPtr, T, N, K, w.dtype === "bf16" ? 1 : 0);
-        break;
-      case "q8_0":
-      case "q4_0":
-      case "q5_0":
-        k.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
-        ({ q8_0: k.matmul_q8_0, q4_0: k.matmul_q4_0, q5_0: k.matmul_q5_0 })[w.dtype](yPtr, qsPtr, dsPtr, wPtr, T, N, K);
-        break;
-      case "q4_k":
-      case "q6_k":
-        k.quantize_q8_k(xPtr, qsPtr, dsPtr, T, K);
-        (w.dtype === "q4_k" ? k.matmul_q4_k : k.matmul_q6_k)(yPtr, qsPtr, dsPtr, wPtr, T, N, K);
-        break;
+    const call = { y: yPtr, w: wPtr, T, N, K, bf16: w.dtype === "bf16" ? 1 : 0 };
+    if (w.dtype === "f32" || w.dtype === "f16" || w.dtype === "bf16") {
+      this.run({ ...call, kernel: w.dtype === "f32" ? "matmul_f32" : "matmul_half", x: xPtr, ds: 0 });
+    } else {
+      // activations are quantized once per product, then every thread reads them
+      if (w.dtype === "q4_k" || w.dtype === "q6_k") k.quantize_q8_k(xPtr, qsPtr, dsPtr, T, K);
+      else k.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
+      this.run({ ...call, kernel: `matmul_${w.dtype}` as KernelName, x: qsPtr, ds: dsPtr });
     }
     y.set(new Float32Array(this.memory.buffer, yPtr, T * N));
   }

@@ -5,6 +5,7 @@
 // Memory: every pointer is a byte offset into the one shared WebAssembly.Memory that JavaScript owns and
 // allocates from (src/backends/wasm/wasm-backend.ts). Nothing here allocates.
 // Legend: T = rows of activations, N = output features (weight rows), K = input features (row length).
+// Matrix products compute output features n0 .. n1 − 1 of N, so threads can split the rows of W.
 
 // ---------------------------------------------------------------- 16-bit floats
 
@@ -62,10 +63,10 @@ function f32ToF16(x: f32): u32 {
 // ---------------------------------------------------------------- float weights
 
 /** y[t, n] = Σ_k x[t, k] · W[n, k] for f32 W (N, K). */
-export function matmul_f32(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32): void {
+export function matmul_f32(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const K16 = K & ~15;
   const K4 = K & ~3;
-  for (let n = 0; n < N; n++) {
+  for (let n = n0; n < n1; n++) {
     const row = w + (<usize>n * <usize>K << 2);
     for (let t = 0; t < T; t++) {
       const xr = x + (<usize>t * <usize>K << 2);
@@ -87,9 +88,9 @@ export function matmul_f32(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32)
 }
 
 /** The same for f16 (bf16 = false) or bf16 (bf16 = true) W, converted to f32 four at a time. */
-export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, bf16: bool): void {
+export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32, bf16: bool): void {
   const K8 = K & ~7;
-  for (let n = 0; n < N; n++) {
+  for (let n = n0; n < n1; n++) {
     const row = w + (<usize>n * <usize>K << 1);
     for (let t = 0; t < T; t++) {
       const xr = x + (<usize>t * <usize>K << 2);
@@ -148,9 +149,9 @@ export function quantize_q8_0(x: usize, qs: usize, ds: usize, T: i32, K: i32): v
 }
 
 /** y[t, n] = Σ_blocks d_w · d_x · Σ q_w · q_x for Q8_0 weights [f16 d][32 × i8] (34 bytes a block). */
-export function matmul_q8_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32): void {
+export function matmul_q8_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 5;
-  for (let n = 0; n < N; n++) {
+  for (let n = n0; n < n1; n++) {
     const row = w + <usize>n * <usize>nb * 34;
     for (let t = 0; t < T; t++) {
       const xq = qs + <usize>t * <usize>K;
@@ -168,11 +169,11 @@ export function matmul_q8_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N:
 }
 
 /** The same for Q4_0 weights [f16 d][16 bytes: low nibbles are elements 0..15, high 16..31], value q − 8. */
-export function matmul_q4_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32): void {
+export function matmul_q4_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 5;
   const low = i8x16.splat(0x0f);
   const eight = i8x16.splat(8);
-  for (let n = 0; n < N; n++) {
+  for (let n = n0; n < n1; n++) {
     const row = w + <usize>n * <usize>nb * 18;
     for (let t = 0; t < T; t++) {
       const xq = qs + <usize>t * <usize>K;
@@ -193,14 +194,14 @@ export function matmul_q4_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N:
 }
 
 /** The same for Q5_0 weights [f16 d][u32 qh: the 5th bits][16 nibble bytes], value q − 16. */
-export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32): void {
+export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 5;
   const low = i8x16.splat(0x0f);
   const sixteen = i8x16.splat(16);
   const bit = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
   const loBytes = i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
   const hiBytes = i8x16(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-  for (let n = 0; n < N; n++) {
+  for (let n = n0; n < n1; n++) {
     const row = w + <usize>n * <usize>nb * 22;
     for (let t = 0; t < T; t++) {
       const xq = qs + <usize>t * <usize>K;
@@ -282,10 +283,10 @@ export function quantize_q8_k(x: usize, qs: usize, ds: usize, T: i32, K: i32): v
  * w = d · sc_j · q − dmin · m_j per 32-weight sub-block j, so with x̃ = d_x · q_x
  *   Σ w x̃ = d_x · (d · Σ_j sc_j Σ q q_x − dmin · Σ_j m_j Σ q_x).
  */
-export function matmul_q4_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32): void {
+export function matmul_q4_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 8;
   const low = i8x16.splat(0x0f);
-  for (let n = 0; n < N; n++) {
+  for (let n = n0; n < n1; n++) {
     const row = w + <usize>n * <usize>nb * 144;
     for (let t = 0; t < T; t++) {
       const xq = qs + <usize>t * <usize>K;
@@ -334,12 +335,12 @@ export function matmul_q4_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N:
  * Q6_K weights [128 low-nibble bytes][64 high-2-bit bytes][16 int8 scales][f16 d] (210 bytes per 256):
  * w = d · sc_g · (q − 32) per 16-weight group g.
  */
-export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32): void {
+export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 8;
   const low = i8x16.splat(0x0f);
   const three = i8x16.splat(3);
   const bias = i8x16.splat(32);
-  for (let n = 0; n < N; n++) {
+  for (let n = n0; n < n1; n++) {
     const row = w + <usize>n * <usize>nb * 210;
     for (let t = 0; t < T; t++) {
       const xq = qs + <usize>t * <usize>K;
