@@ -1,6 +1,6 @@
 /**
  * glassbox quantize IN OUT --type T [--pure]     llama.cpp's mixtures, byte-identical to llama-quantize
- * glassbox convert IN OUT                          a Hugging Face directory (or GGUF) to GGUF
+ * glassbox convert IN OUT                          HF directory → GGUF; any model → llama2.c .bin or HF directory
  * A progress bar on stderr; the output is written atomically.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -14,11 +14,19 @@ import { writeHfAsGguf } from "../models/export-gguf.js";
 import { openModelFile } from "../models/load.js";
 import { parseFileType } from "../quantize/plan.js";
 import { quantizeGguf } from "../quantize/quantize-model.js";
+import { exportHf, exportLlama2c } from "../quantize/convert.js";
 import { ggufVocabularyFor } from "../tokenizers/gguf-vocab-for.js";
 
 function tokenizerMetadata(dir: string): Map<string, TypedValue> {
   for (const name of ["tokenizer.model", "tokenizer.json"]) if (existsSync(join(dir, name))) return ggufVocabularyFor(join(dir, name));
   return new Map();
+}
+
+/** IN → OUT by OUT's kind: *.gguf, *.bin (llama2.c), or anything else a Hugging Face directory. */
+function convert(input: string, output: string): void {
+  if (output.endsWith(".bin")) return exportLlama2c(input, output);
+  if (!output.endsWith(".gguf")) return exportHf(input, output);
+  convertToGguf(input, output);
 }
 
 /** Writes a model directory as GGUF (its weights as stored, q/k in GGUF order, the vocabulary if any). */
@@ -71,11 +79,11 @@ export function registerQuantize(program: Command): void {
     .action((input: string, output: string, flags: { type: string; pure?: boolean }) => quantize(input, output, flags));
   program
     .command("convert")
-    .description("convert a Hugging Face directory (config.json + safetensors + tokenizer) to GGUF")
-    .argument("<in>", "a Hugging Face model directory")
-    .argument("<out>", "the .gguf file to write")
+    .description("convert between model formats: a Hugging Face directory → .gguf; any model → llama2.c .bin or a Hugging Face directory")
+    .argument("<in>", "a Hugging Face directory, a .gguf or a llama2.c .bin")
+    .argument("<out>", "OUT.gguf, OUT.bin (llama2.c) or a directory (Hugging Face: config.json + model.safetensors)")
     .action((input: string, output: string) => {
-      convertToGguf(input, output);
+      convert(input, output);
       process.stderr.write(`wrote ${output}\n`);
     });
 }
