@@ -55,6 +55,23 @@ export function backendSuite(name: string, make: () => Backend): void {
     t.diagnostic(`${name}: ${cases} matmul cases, worst relative error ${worst.toExponential(2)}`);
   });
 
+  test(`${name}: f16 and bf16 weights convert exactly (every finite pattern, read back through one-hot products)`, () => {
+    for (const dtype of ["f16", "bf16"] as const) {
+      const patterns = Array.from({ length: 65536 }, (_, h) => h).filter((h) => (dtype === "f16" ? ((h >> 10) & 0x1f) !== 0x1f : ((h >> 7) & 0xff) !== 0xff));
+      const K = 8;
+      const N = Math.ceil(patterns.length / K);
+      const bytes = new Uint8Array(N * K * 2);
+      patterns.forEach((h, i) => ((bytes[2 * i] = h & 0xff), (bytes[2 * i + 1] = h >> 8)));
+      const w = new Tensor(dtype, [N, K], bytes);
+      const identity = new Float32Array(K * K).map((_, i) => (i % (K + 1) === 0 ? 1 : 0)); // x = I (K, K)
+      const [a, b] = [new Float32Array(K * N), new Float32Array(K * N)];
+      backend.matmul(a, identity, w, K);
+      reference.matmul(b, identity, w, K);
+      const differ = a.reduce((n, v, i) => n + (Object.is(v + 0, b[i]! + 0) ? 0 : 1), 0);
+      assert.equal(differ, 0, `${dtype}: ${differ} of ${patterns.length} values differ`);
+    }
+  });
+
   test(`${name}: embedding, norms, rope, softmax, activations, attention`, () => {
     const rng = new Rng(202);
     const same = (what: string, run: (be: Backend) => Float32Array) => {

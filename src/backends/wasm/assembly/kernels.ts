@@ -42,12 +42,14 @@ function f32ToF16(x: f32): u32 {
   return h;
 }
 
-/** Four f16 → four f32 (the SIMD form of f16ToF32). */
+/** Four f16 → four f32 (the SIMD form of f16ToF32): shifting the pattern to the top and back arithmetically
+ *  puts the sign at bit 31 (copied into bits 30..28, which the mask clears) and exponent and mantissa
+ *  where f32 keeps them; the multiply by 2^112 then rebiases the exponent, keeping the sign. */
 // @ts-ignore: decorator
 @inline function f16x4ToF32x4(ptr: usize): v128 {
   const h = v128.load16x4_u(ptr); // i32x4 of the 16-bit patterns
-  const magnitude = f32x4.mul(i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13), f32x4.splat(reinterpret<f32>(0x77800000)));
-  return v128.or(magnitude, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+  const placed = v128.and(i32x4.shr_s(i32x4.shl(h, 16), 3), i32x4.splat(0x8fffffff));
+  return f32x4.mul(placed, f32x4.splat(reinterpret<f32>(0x77800000)));
 }
 
 // @ts-ignore: decorator
