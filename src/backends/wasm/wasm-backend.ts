@@ -84,6 +84,8 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     Atomics.add(this.ctrl, CTRL.generation, 1);
     Atomics.notify(this.ctrl, CTRL.generation);
     runRows(this.kernels, job, 0, Math.floor(job.N / this.threads));
+    // the workers usually finish within microseconds of the main thread: spin, then sleep
+    for (let i = 0; i < 1 << 16 && Atomics.load(this.ctrl, CTRL.done) < this.workers.length; i++);
     const deadline = performance.now() + 60_000; // a product takes milliseconds; a minute means a lost worker
     for (let done = Atomics.load(this.ctrl, CTRL.done); done < this.workers.length; done = Atomics.load(this.ctrl, CTRL.done)) {
       if (performance.now() > deadline) throw new Error(`wasm backend: ${this.workers.length - done} worker thread(s) did not finish a product within 60 s`);

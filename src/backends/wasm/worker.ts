@@ -12,9 +12,24 @@ const ctrl = new Int32Array(control);
 // subtle: start from the generation at spawn time, not the current one: a job posted while this thread
 // was still starting must not be missed (the main thread posts one job at a time and waits for it)
 let seen = generation;
-for (;;) {
+/**
+ * Waits for the next job: spins for a while first (a decode step posts a product every ~0.1–0.5 ms, and
+ * waking a sleeping thread costs tens of microseconds each time), then sleeps on Atomics.wait.
+ */
+function nextGeneration(): number {
+  const spinUntil = performance.now() + 2;
+  while (performance.now() < spinUntil) {
+    for (let i = 0; i < 256; i++) {
+      const g = Atomics.load(ctrl, CTRL.generation);
+      if (g !== seen) return g;
+    }
+  }
   Atomics.wait(ctrl, CTRL.generation, seen);
-  seen = Atomics.load(ctrl, CTRL.generation);
+  return Atomics.load(ctrl, CTRL.generation);
+}
+
+for (;;) {
+  seen = nextGeneration();
   if (ctrl[CTRL.kernel] === EXIT) break;
   const job = readJob(ctrl);
   // thread 0 is the main thread; worker `index` (1-based) takes the index-th share of the rows
