@@ -27,7 +27,7 @@ test("generate --temperature 0 prints only the continuation, the same text as th
 });
 
 test("generate --json prints one line {text, ids}; --stats adds prefill and decode speed; seeds reproduce", () => {
-  const r = glassbox("generate", ...MODEL, "--prompt", "the king", "--max-tokens", "12", "--seed", "7", "--json", "--stats");
+  const r = glassbox("generate", ...MODEL, "--prompt", "the king", "--max-tokens", "12", "--seed", "7", "--json", "--stats", "--threads", "2");
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.split("\n").length, 2, "exactly one line");
   const out = JSON.parse(r.stdout) as { text: string; ids: number[]; stats: Record<string, unknown> };
@@ -35,9 +35,13 @@ test("generate --json prints one line {text, ids}; --stats adds prefill and deco
   assert.equal(out.ids.length, 12);
   assert.deepEqual(Object.keys(out.stats), ["promptTokens", "generatedTokens", "prefillTokensPerSecond", "decodeTokensPerSecond", "threads", "backend"]);
   assert.equal(out.stats.generatedTokens, 12);
+  assert.equal(out.stats.threads, 2);
+  assert.equal(out.stats.backend, "wasm");
   assert.ok((out.stats.decodeTokensPerSecond as number) > 0 && (out.stats.prefillTokensPerSecond as number) > 0);
   const again = JSON.parse(glassbox("generate", ...MODEL, "--prompt", "the king", "--max-tokens", "12", "--seed", "7", "--json").stdout) as { ids: number[] };
   assert.deepEqual(again.ids, out.ids);
+  const reference = JSON.parse(glassbox("generate", ...MODEL, "--prompt", "the king", "--max-tokens", "12", "--seed", "7", "--json", "--backend", "reference").stdout) as { ids: number[] };
+  assert.deepEqual(reference.ids, out.ids, "the reference backend draws the same tokens");
   const plain = glassbox("generate", ...MODEL, "--prompt", "the king", "--max-tokens", "5", "--stats");
   assert.match(plain.stderr, /prefill [\d.]+ tokens\/s; generated 5 tokens, decode [\d.]+ tokens\/s/);
 });
