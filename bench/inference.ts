@@ -12,6 +12,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { WasmBackend } from "../src/backends/wasm/wasm-backend.js";
+import { Tensor } from "../src/tensor/tensor.js";
 import { loadLanguageModel } from "../src/models/load.js";
 import { writeHfAsGguf } from "../src/models/export-gguf.js";
 import { parseFileType } from "../src/quantize/plan.js";
@@ -91,7 +92,7 @@ function readBandwidth(): number {
   const [N, K] = [8192, 8192]; // 256 MiB
   const bytes = be.allocate(N * K * 4);
   new Float32Array(bytes.buffer, bytes.byteOffset, N * K).fill(0.5);
-  const w = { dtype: "f32", shape: [N, K], bytes, rows: N, rowLength: K, size: N * K, rowBytes: K * 4 } as never;
+  const w = new Tensor("f32", [N, K], bytes);
   const x = new Float32Array(K).fill(1);
   const y = new Float32Array(N);
   const times: number[] = [];

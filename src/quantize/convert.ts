@@ -18,6 +18,7 @@ import { writeSafetensors, type TensorToSave } from "../formats/safetensors.js";
 import type { TransformerConfig } from "../models/config.js";
 import { unpermuteHalves } from "../models/export-gguf.js";
 import { openModelFile, type ModelFile } from "../models/load.js";
+import { transpose2d } from "../models/weight-loader.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** HF rotate-halves rows (head, half, i) from interleaved rows (head, i, half): the inverse of unpermuteHalves. */
@@ -196,12 +197,7 @@ export function exportHf(input: string, outDir: string): void {
         continue;
       }
       if (c.family === "gpt2" && t.shape.length === 2 && name !== "token_embd.weight" && name !== "position_embd.weight" && name !== "output.weight") {
-        // Conv1D stores (in, out)
-        const [R, K] = t.shape as [number, number];
-        const size = t.bytes.byteLength / (R * K);
-        const out = new Uint8Array(t.bytes.byteLength);
-        for (let r = 0; r < R; r++) for (let k = 0; k < K; k++) out.set(t.bytes.subarray((r * K + k) * size, (r * K + k + 1) * size), (k * R + r) * size);
-        t = new Tensor(dtype, [K, R], out);
+        t = transpose2d(t); // Conv1D stores (in, out)
       }
       tensors.push({ name: hfName(name, c), dtype, shape: t.shape, bytes: t.bytes });
     }
