@@ -13,15 +13,10 @@
  */
 import type { DType } from "../../core/dtype.js";
 import { F16_TABLE, f32ToF16 } from "../../core/half.js";
+import { roundHalfEven } from "./block-math.js";
 import type { QuantizedActivations } from "./quantized-dot.js";
 
 const fround = Math.fround;
-
-/** Round to nearest, ties to even (what _mm256_round_ps and ggml's nearest_int do). */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** The activation format llama.cpp pairs with a weight dtype, or null when activations stay f32. */
 export function activationFormat(weight: DType): "q8_0" | "q8_k" | null {

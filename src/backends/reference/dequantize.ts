@@ -13,14 +13,10 @@
  *   q6_k  [ql: 128][qh: 64][scales: 16 × int8][d: f16]    16 sub-blocks of 16, x = d · scale · (q − 32)
  */
 import { DTYPES, QK_K } from "../../core/dtype.js";
-import { F16_TABLE } from "../../core/half.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { f16At, scaleMinK4 } from "./block-math.js";
 
 const fround = Math.fround;
-
-function f16At(b: Uint8Array, i: number): number {
-  return F16_TABLE[b[i]! | (b[i + 1]! << 8)]!;
-}
 
 /** Writes row `row` of `w` (rowLength values) into out[0 .. rowLength). */
 export function dequantizeRow(w: Tensor, row: number, out: Float32Array): void {
@@ -147,16 +143,6 @@ export function dequantizeRow(w: Tensor, row: number, out: Float32Array): void {
 
 function int8(v: number): number {
   return (v << 24) >> 24;
-}
-
-/**
- * The 6-bit scale and min of sub-block j of a q4_k/q5_k super-block, packed in 12 bytes:
- * sub-blocks 0..3 use the low 6 bits of bytes j and j+4; sub-blocks 4..7 combine a nibble of byte j+4
- * with the top 2 bits of bytes j−4 and j.
- */
-function scaleMinK4(b: Uint8Array, q: number, j: number): [number, number] {
-  if (j < 4) return [b[q + j]! & 63, b[q + j + 4]! & 63];
-  return [(b[q + j + 4]! & 0xf) | ((b[q + j - 4]! >> 6) << 4), (b[q + j + 4]! >> 4) | ((b[q + j]! >> 6) << 4)];
 }
 
 /** The whole tensor as f32 (for small tensors: norms, biases, tests). */

@@ -14,15 +14,13 @@
  */
 import { DTYPES, QK_K, type DType } from "../../core/dtype.js";
 import { F16_TABLE, f32ToF16 } from "../../core/half.js";
+import { roundHalfEven, scaleMinK4 } from "./block-math.js";
 
 const fr = Math.fround;
 const GROUP_MAX_EPS = 1e-15;
 
-/** ggml's nearest_int: round half to even via the 1.5·2^23 trick, on an f32 value. */
-function nearestInt(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
+/** ggml's nearest_int (round half to even via the 1.5·2^23 trick). */
+const nearestInt = roundHalfEven;
 
 /** C's (int8_t) cast of a float in [0, 128): truncation. */
 const trunc = Math.trunc;
@@ -233,7 +231,7 @@ function quantizeQ4Q5K(x: Float32Array, y: Uint8Array, five: boolean): void {
   const d = f16Round(fr(maxScale / 63));
   const dmin = f16Round(fr(maxMin / 63));
   for (let j = 0; j < 8; j++) {
-    const [s, m] = j < 4 ? [sc[j]! & 63, sc[j + 4]! & 63] : [(sc[j + 4]! & 0xf) | ((sc[j - 4]! >> 6) << 4), (sc[j + 4]! >> 4) | ((sc[j]! >> 6) << 4)];
+    const [s, m] = scaleMinK4(sc, 0, j);
     const dj = fr(d * s);
     if (!dj) continue;
     const dm = fr(dmin * m);

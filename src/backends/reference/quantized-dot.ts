@@ -9,7 +9,7 @@
  *   q6_k              (activations Q8_K):  sum += (d_x · d) · Σ_g sc_g Σ (q_w − 32)·q_x
  */
 import { DTYPES, type DType } from "../../core/dtype.js";
-import { F16_TABLE } from "../../core/half.js";
+import { f16At, scaleMinK4 } from "./block-math.js";
 import type { Tensor } from "../../tensor/tensor.js";
 
 const fr = Math.fround;
@@ -22,10 +22,6 @@ export interface QuantizedActivations {
   readonly qs: Int8Array;
   readonly ds: Float32Array;
   readonly blockSize: 32 | 256;
-}
-
-function f16(b: Uint8Array, i: number): number {
-  return F16_TABLE[b[i]! | (b[i + 1]! << 8)]!;
 }
 
 /** The unpacked integer weights of one block, in element order (q8_0: q; q4_0: q − 8; q5_0: q − 16). */
@@ -48,12 +44,6 @@ function blockInts(dtype: DType, b: Uint8Array, o: number, out: Int32Array): voi
   }
 }
 
-/** The 6-bit scale and min of sub-block j of a q4_k block whose scales start at byte q. */
-function scaleMin(b: Uint8Array, q: number, j: number): [number, number] {
-  if (j < 4) return [b[q + j]! & 63, b[q + j + 4]! & 63];
-  return [(b[q + j + 4]! & 0xf) | ((b[q + j - 4]! >> 6) << 4), (b[q + j + 4]! >> 4) | ((b[q + j]! >> 6) << 4)];
-}
-
 /** Σ_k W[row, k] · x̃[t, k] for activation row t (K values). */
 export function integerDot(w: Tensor, row: number, x: QuantizedActivations, t: number, ints: Int32Array): number {
   const K = w.rowLength;
@@ -71,7 +61,7 @@ export function integerDot(w: Tensor, row: number, x: QuantizedActivations, t: n
         let sumi = 0;
         let summ = 0;
         for (let j = 0; j < 8; j++) {
-          const [sc, m] = scaleMin(b, o + 4, j);
+          const [sc, m] = scaleMinK4(b, o + 4, j);
           const qs = o + 16 + (j >> 1) * 32;
           const shift = j & 1 ? 4 : 0;
           let dot = 0;
@@ -84,7 +74,7 @@ export function integerDot(w: Tensor, row: number, x: QuantizedActivations, t: n
           sumi += sc * dot;
           summ += m * bsum;
         }
-        sum = fr(sum + fr(dx * fr(fr(f16(b, o) * sumi) - fr(f16(b, o + 2) * summ))));
+        sum = fr(sum + fr(dx * fr(fr(f16At(b, o) * sumi) - fr(f16At(b, o + 2) * summ))));
       } else {
         let sumi = 0;
         for (let half = 0; half < 2; half++) {
@@ -96,7 +86,7 @@ export function integerDot(w: Tensor, row: number, x: QuantizedActivations, t: n
             for (let k = 0; k < 4; k++) sumi += ((b[sc + is + 2 * k]! << 24) >> 24) * (q[k]! - 32) * x.qs[xh + l + 32 * k]!;
           }
         }
-        sum = fr(sum + fr(fr(dx * f16(b, o + 208)) * sumi));
+        sum = fr(sum + fr(fr(dx * f16At(b, o + 208)) * sumi));
       }
     }
     return sum;
@@ -106,7 +96,7 @@ export function integerDot(w: Tensor, row: number, x: QuantizedActivations, t: n
     blockInts(w.dtype, b, o, ints);
     let sumi = 0;
     for (let j = 0; j < 32; j++) sumi += ints[j]! * x.qs[xq + blk * 32 + j]!;
-    sum = fr(sum + fr(sumi * fr(f16(b, o) * x.ds[t * (K / 32) + blk]!)));
+    sum = fr(sum + fr(sumi * fr(f16At(b, o) * x.ds[t * (K / 32) + blk]!)));
   }
   return sum;
 }
