@@ -75,4 +75,32 @@ export interface Backend {
    * When `probs` is given (H, T, pos0 + T), the attention weights are written there (zeros where masked).
    */
   attention(out: Float32Array, q: Float32Array, kCache: Float32Array, vCache: Float32Array, shape: AttentionShape, probs?: Float32Array): void;
+
+  // ---- training: every tensor f32 and row-major; see src/autograd/ for the ops built on these
+
+  /**
+   * C (M, N) = op(A) · op(B), or C += op(A) · op(B) when `accumulate`.
+   * op(A) (M, K) is A as stored, or the transpose of a stored (K, M) when `transA`;
+   * op(B) (K, N) is B as stored, or the transpose of a stored (N, K) when `transB`.
+   * Forward: y = x · Wᵀ (transB). Backward: dx = dy · W, dW += dyᵀ · x (transA, accumulate).
+   */
+  gemm(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean, accumulate: boolean): void;
+
+  /**
+   * Batched causal self-attention: q (B, T, H, hs); k, v (B, T, Hkv, hs); out (B, T, H, hs);
+   * probs (B, H, T, T) receives softmax(q·kᵀ/√hs) with zeros above the diagonal (the backward pass reads it).
+   */
+  causalAttention(out: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, shape: BatchShape): void;
+
+  /** The gradients of causalAttention: dq, dk, dv written (not accumulated) from dOut and the saved probs. */
+  causalAttentionBackward(dq: Float32Array, dk: Float32Array, dv: Float32Array, dOut: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, shape: BatchShape): void;
+}
+
+/** The shape of a batched causal attention in training. */
+export interface BatchShape {
+  readonly B: number;
+  readonly T: number;
+  readonly nHead: number;
+  readonly nKvHead: number;
+  readonly headDim: number;
 }

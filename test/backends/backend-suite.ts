@@ -119,4 +119,55 @@ export function backendSuite(name: string, make: () => Backend): void {
       });
     }
   });
+
+  test(`${name}: training products (gemm, every transpose, accumulate) and batched causal attention with gradients`, (t) => {
+    const rng = new Rng(303);
+    // inputs made by the backend itself (wasm: inside its memory, used in place) and plain arrays (staged)
+    const floats = (n: number, inHeap: boolean) => ((bytes) => new Float32Array(bytes.buffer, bytes.byteOffset, n))(inHeap && backend.allocate ? backend.allocate(n * 4) : new Uint8Array(n * 4));
+    const filled = (n: number, inHeap: boolean) => ((a) => (a.set(randoms(rng, n)), a))(floats(n, inHeap));
+    let worst = 0;
+    let cases = 0;
+    for (const [M, N, K] of [[1, 1, 1], [3, 5, 7], [4, 8, 16], [13, 65, 31], [768, 24, 32], [37, 128, 9], [64, 130, 200]] as const) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          for (const accumulate of [false, true]) {
+            const inHeap = cases % 2 === 0;
+            const a = filled(M * K, inHeap);
+            const b = filled(K * N, inHeap);
+            const start = randoms(rng, M * N);
+            const mine = floats(M * N, inHeap);
+            mine.set(start);
+            const ref = start.slice();
+            backend.gemm(mine, a, b, M, N, K, transA, transB, accumulate);
+            reference.gemm(ref, a, b, M, N, K, transA, transB, accumulate);
+            const error = relativeError(mine, ref);
+            worst = Math.max(worst, error);
+            cases++;
+            assert.ok(error <= TOLERANCE, `gemm M=${M} N=${N} K=${K} transA=${transA} transB=${transB} accumulate=${accumulate}: ${error}`);
+          }
+        }
+      }
+    }
+    for (const [B, T, H, Hkv, hs] of [[1, 2, 1, 1, 4], [2, 7, 4, 2, 6], [3, 16, 4, 4, 32], [2, 33, 6, 2, 13]] as const) {
+      const shape = { B, T, nHead: H, nKvHead: Hkv, headDim: hs };
+      const [qn, kvn, pn] = [B * T * H * hs, B * T * Hkv * hs, B * H * T * T];
+      const inHeap = T % 2 === 0;
+      const [q, k, v, dOut] = [filled(qn, inHeap), filled(kvn, inHeap), filled(kvn, inHeap), filled(qn, inHeap)];
+      const run = (be: Backend) => {
+        const [out, probs, dq, dk, dv] = [floats(qn, inHeap), floats(pn, inHeap), floats(qn, inHeap), floats(kvn, inHeap), floats(kvn, inHeap)];
+        probs.fill(NaN); // every element must be written, the masked ones as zeros
+        be.causalAttention(out, probs, q, k, v, shape);
+        be.causalAttentionBackward(dq, dk, dv, dOut, probs, q, k, v, shape);
+        return [out, probs, dq, dk, dv].map((x) => x.slice());
+      };
+      const [mine, ref] = [run(backend), run(reference)];
+      ["out", "probs", "dq", "dk", "dv"].forEach((what, i) => {
+        const error = relativeError(mine[i]!, ref[i]!);
+        worst = Math.max(worst, error);
+        assert.ok(error <= TOLERANCE, `causal attention ${what} B=${B} T=${T} H=${H}/${Hkv} hs=${hs}: ${error}`);
+      });
+      cases++;
+    }
+    t.diagnostic(`${name}: ${cases} training-kernel cases, worst relative error ${worst.toExponential(2)}`);
+  });
 }

@@ -3,7 +3,8 @@
  * the fast backends are tested against, so clarity beats speed here. Sums accumulate in JavaScript numbers
  * (f64) and are rounded to f32 once when stored.
  */
-import type { AttentionShape, Backend, RopeStyle } from "../../tensor/backend.js";
+import type { AttentionShape, Backend, BatchShape, RopeStyle } from "../../tensor/backend.js";
+import * as training from "./training-kernels.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { activationFormat, quantizeActivations, roundTripActivations } from "./activation-quant.js";
 import { INTEGER_DOT_DTYPES, integerDot } from "./quantized-dot.js";
@@ -161,5 +162,17 @@ export class ReferenceBackend implements Backend {
         }
       }
     }
+  }
+
+  gemm(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean, accumulate: boolean): void {
+    training.gemm(c, a, b, M, N, K, transA, transB, accumulate);
+  }
+
+  causalAttention(out: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, shape: BatchShape): void {
+    training.causalAttention(out, probs, q, k, v, shape);
+  }
+
+  causalAttentionBackward(dq: Float32Array, dk: Float32Array, dv: Float32Array, dOut: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, shape: BatchShape): void {
+    training.causalAttentionBackward(dq, dk, dv, dOut, probs, q, k, v, shape);
   }
 }

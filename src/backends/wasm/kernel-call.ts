@@ -1,48 +1,54 @@
 /**
- * One matrix-product call as plain integers, so the main thread and the worker threads can run the same
- * call on different row ranges: the job is written into a shared Int32Array and each thread reads it.
+ * One kernel call as plain integers, so the main thread and the worker threads can run the same call on
+ * different ranges of its rows: the job is written into a shared Int32Array and each thread reads it.
+ * Every parallel kernel takes its own arguments followed by the row range (r0, r1) it should compute.
  */
-export const KERNEL_IDS = ["matmul_f32", "matmul_half", "matmul_q8_0", "matmul_q4_0", "matmul_q5_0", "matmul_q4_k", "matmul_q6_k"] as const;
+export const KERNEL_IDS = [
+  "matmul_f32", "matmul_half", "matmul_q8_0", "matmul_q4_0", "matmul_q5_0", "matmul_q4_k", "matmul_q6_k",
+  "gemm_f32", "transpose_f32", "attention_forward", "attention_backward",
+] as const;
 export type KernelName = (typeof KERNEL_IDS)[number];
 
-/** [y, x|qs, ds, w, T, N, K, bf16] — the arguments every product takes, unused ones 0. */
-export interface MatmulJob {
+/** The most integer arguments a kernel takes before its row range. */
+export const MAX_ARGS = 14;
+
+export interface KernelJob {
   readonly kernel: KernelName;
-  readonly y: number;
-  readonly x: number; // f32 activations, or the int8 quants for quantized weights
-  readonly ds: number; // scales of the int8 quants (quantized weights only)
-  readonly w: number;
-  readonly T: number;
-  readonly N: number;
-  readonly K: number;
-  readonly bf16: number;
+  readonly args: readonly number[]; // the kernel's arguments, pointers and sizes, before (r0, r1)
+  readonly rows: number; // the range 0 .. rows − 1 that threads split
+  readonly align: number; // each thread's share starts at a multiple of this (register tiles stay whole)
 }
 
 type Exports = Record<string, (...args: number[]) => void>;
 
-/** Runs rows n0 .. n1 − 1 of a job with a module's exports. */
-export function runRows(kernels: Exports, job: MatmulJob, n0: number, n1: number): void {
-  const { y, x, ds, w, T, N, K } = job;
-  switch (job.kernel) {
-    case "matmul_f32":
-      return kernels.matmul_f32!(y, x, w, T, N, K, n0, n1);
-    case "matmul_half":
-      return kernels.matmul_half!(y, x, w, T, N, K, n0, n1, job.bf16);
-    default:
-      return kernels[job.kernel]!(y, x, ds, w, T, N, K, n0, n1);
-  }
+/** The share of rows thread `index` of `threads` computes (thread 0 is the main thread). */
+export function shareOf(job: KernelJob, index: number, threads: number): [number, number] {
+  const units = Math.ceil(job.rows / job.align);
+  const start = Math.floor((units * index) / threads) * job.align;
+  const end = Math.min(job.rows, Math.floor((units * (index + 1)) / threads) * job.align);
+  return [Math.min(start, job.rows), end];
+}
+
+/** Runs rows r0 .. r1 − 1 of a job with a module's exports. */
+export function runRows(kernels: Exports, job: KernelJob, r0: number, r1: number): void {
+  if (r1 > r0) kernels[job.kernel]!(...job.args, r0, r1);
 }
 
 // Control block layout (Int32Array over a SharedArrayBuffer)
-export const CTRL = { generation: 0, done: 1, kernel: 2, args: 3, split: 11, size: 16 } as const;
+export const CTRL = { generation: 0, done: 1, kernel: 2, rows: 3, align: 4, argCount: 5, args: 6, size: 6 + MAX_ARGS } as const;
 export const EXIT = -1;
 
-export function writeJob(ctrl: Int32Array, job: MatmulJob): void {
+export function writeJob(ctrl: Int32Array, job: KernelJob): void {
+  if (job.args.length > MAX_ARGS) throw new Error(`kernel ${job.kernel}: ${job.args.length} arguments, at most ${MAX_ARGS}`);
   ctrl[CTRL.kernel] = KERNEL_IDS.indexOf(job.kernel);
-  [job.y, job.x, job.ds, job.w, job.T, job.N, job.K, job.bf16].forEach((v, i) => (ctrl[CTRL.args + i] = v));
+  ctrl[CTRL.rows] = job.rows;
+  ctrl[CTRL.align] = job.align;
+  ctrl[CTRL.argCount] = job.args.length;
+  job.args.forEach((v, i) => (ctrl[CTRL.args + i] = v));
 }
 
-export function readJob(ctrl: Int32Array): MatmulJob {
-  const a = (i: number) => ctrl[CTRL.args + i]!;
-  return { kernel: KERNEL_IDS[ctrl[CTRL.kernel]!]!, y: a(0), x: a(1), ds: a(2), w: a(3), T: a(4), N: a(5), K: a(6), bf16: a(7) };
+export function readJob(ctrl: Int32Array): KernelJob {
+  const args: number[] = [];
+  for (let i = 0; i < ctrl[CTRL.argCount]!; i++) args.push(ctrl[CTRL.args + i]!);
+  return { kernel: KERNEL_IDS[ctrl[CTRL.kernel]!]!, args, rows: ctrl[CTRL.rows]!, align: ctrl[CTRL.align]! };
 }

@@ -14,10 +14,10 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { UserError } from "../../core/errors.js";
 import type { DType } from "../../core/dtype.js";
-import type { Backend } from "../../tensor/backend.js";
+import type { Backend, BatchShape } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ReferenceBackend } from "../reference/reference-backend.js";
-import { CTRL, EXIT, runRows, writeJob, type KernelName, type MatmulJob } from "./kernel-call.js";
+import { CTRL, EXIT, runRows, shareOf, writeJob, type KernelJob, type KernelName } from "./kernel-call.js";
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB
@@ -29,8 +29,9 @@ interface Kernels extends Record<string, (...args: number[]) => void> {
   quantize_q8_k(x: number, qs: number, ds: number, T: number, K: number): void;
 }
 
-/** Products smaller than this many weights run on the main thread alone (waking a worker costs ~26 µs). */
-const PARALLEL_MIN_WEIGHTS = 1 << 15;
+/** Kernels with less work than this (weights read, or multiply-adds) run on the main thread alone: waking a
+ *  worker costs ~26 µs. */
+const PARALLEL_MIN_WORK = 1 << 15;
 
 export interface WasmBackendOptions {
   /** compute threads, the main thread included (default 1) */
@@ -47,6 +48,8 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   private top: number; // next free byte
   private readonly pointers = new WeakMap<Uint8Array | Tensor, number>();
   private scratch = { ptr: 0, size: 0 };
+  private readonly regions = new Map<string, { ptr: number; size: number }>();
+  private readonly heapBuffers = new WeakSet<ArrayBufferLike>(); // every buffer object wasm memory has had
   readonly threads: number;
   private readonly workers: Worker[] = [];
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(CTRL.size * 4));
@@ -57,6 +60,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const module = new WebAssembly.Module(readFileSync(KERNELS));
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, abort: () => { throw new Error("wasm kernel aborted"); } } });
     this.kernels = instance.exports as unknown as Kernels;
+    this.heapBuffers.add(this.memory.buffer);
     this.top = 1 << 20; // the first MiB is left to the module's own data
     this.threads = Math.max(1, Math.floor(options.threads ?? 1));
     for (let index = 1; index < this.threads; index++) {
@@ -75,20 +79,21 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     this.workers.length = 0;
   }
 
-  /** Runs a product over all threads: workers take their shares, the main thread the first. */
-  private run(job: MatmulJob): void {
-    const parallel = this.workers.length > 0 && job.N * job.K >= PARALLEL_MIN_WEIGHTS && job.N >= this.threads;
-    if (!parallel) return runRows(this.kernels, job, 0, job.N);
+  /** Runs a kernel over all threads: workers take their shares of the rows, the main thread the first. */
+  private run(job: KernelJob, work: number): void {
+    const parallel = this.workers.length > 0 && work >= PARALLEL_MIN_WORK && job.rows >= this.threads * job.align;
+    if (!parallel) return runRows(this.kernels, job, 0, job.rows);
     writeJob(this.ctrl, job);
     Atomics.store(this.ctrl, CTRL.done, 0);
     Atomics.add(this.ctrl, CTRL.generation, 1);
     Atomics.notify(this.ctrl, CTRL.generation);
-    runRows(this.kernels, job, 0, Math.floor(job.N / this.threads));
+    const [r0, r1] = shareOf(job, 0, this.threads);
+    runRows(this.kernels, job, r0, r1);
     // the workers usually finish within microseconds of the main thread: spin, then sleep
     for (let i = 0; i < 1 << 16 && Atomics.load(this.ctrl, CTRL.done) < this.workers.length; i++);
-    const deadline = performance.now() + 60_000; // a product takes milliseconds; a minute means a lost worker
+    const deadline = performance.now() + 60_000; // a kernel takes milliseconds; a minute means a lost worker
     for (let done = Atomics.load(this.ctrl, CTRL.done); done < this.workers.length; done = Atomics.load(this.ctrl, CTRL.done)) {
-      if (performance.now() > deadline) throw new Error(`wasm backend: ${this.workers.length - done} worker thread(s) did not finish a product within 60 s`);
+      if (performance.now() > deadline) throw new Error(`wasm backend: ${this.workers.length - done} worker thread(s) did not finish a kernel within 60 s`);
       Atomics.wait(this.ctrl, CTRL.done, done, 100);
     }
   }
@@ -106,7 +111,10 @@ export class WasmBackend extends ReferenceBackend implements Backend {
       throw new UserError("model", `needs more than WebAssembly's 4 GiB of memory (${(end / 2 ** 30).toFixed(2)} GiB so far): use a smaller quantization (q4_k_m, q4_0) or a smaller model`);
     }
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end > have) {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+      this.heapBuffers.add(this.memory.buffer); // growing shared memory gives a new, longer buffer object
+    }
     this.top = end;
     const view = new Uint8Array(this.memory.buffer, ptr, byteLength);
     this.pointers.set(view, ptr);
@@ -130,6 +138,71 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     return this.scratch.ptr;
   }
 
+  /** A named scratch region of at least `bytes`, reused across calls (each name its own region). */
+  private region(name: string, bytes: number): number {
+    const have = this.regions.get(name);
+    if (have && have.size >= bytes) return have.ptr;
+    const size = Math.max(bytes, 2 * (have?.size ?? 0));
+    const ptr = this.allocate(size).byteOffset;
+    this.regions.set(name, { ptr, size });
+    return ptr;
+  }
+
+  /**
+   * Pointers for f32 arrays of the given lengths: an array that lives in wasm memory (allocated by this
+   * backend, as training's arena does) is used in place; any other is copied into a staging region, and
+   * `copyBack` copies the staged outputs out again.
+   */
+  private place(arrays: readonly (readonly [Float32Array, number, "in" | "out" | "inout"])[]): { ptrs: number[]; copyBack(): void } {
+    let offset = 0;
+    const staged: [number, Float32Array, number, string][] = [];
+    const ptrs = arrays.map(([a, n, mode]) => {
+      if (a.length < n) throw new Error(`wasm backend: an array of ${a.length} floats where ${n} are needed`);
+      if (this.heapBuffers.has(a.buffer)) return a.byteOffset;
+      staged.push([offset, a, n, mode]);
+      const at = offset;
+      offset += Math.ceil((n * 4) / 64) * 64;
+      return -1 - at; // resolved below, once the staging region's base is known
+    });
+    const base = staged.length > 0 ? this.region("staging", offset) : 0;
+    for (const [at, a, n, mode] of staged) if (mode !== "out") new Float32Array(this.memory.buffer, base + at, n).set(a.subarray(0, n));
+    return {
+      ptrs: ptrs.map((p) => (p < 0 ? base + (-1 - p) : p)),
+      copyBack: () => {
+        for (const [at, a, n, mode] of staged) if (mode !== "in") a.set(new Float32Array(this.memory.buffer, base + at, n));
+      },
+    };
+  }
+
+  override gemm(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean, accumulate: boolean): void {
+    const { ptrs: [cPtr, aPtr, bPtr], copyBack } = this.place([[c, M * N, accumulate ? "inout" : "out"], [a, M * K, "in"], [b, K * N, "in"]]);
+    let bRows = bPtr!;
+    if (transB) {
+      // the kernel reads B as (K, N) rows: transpose the stored (N, K) once (K·N floats against M·N·K work)
+      bRows = this.region("transposed", K * N * 4);
+      this.run({ kernel: "transpose_f32", args: [bRows, bPtr!, N, K], rows: N, align: 1 }, N * K);
+    }
+    const [sai, sak] = transA ? [1, M] : [K, 1];
+    this.run({ kernel: "gemm_f32", args: [cPtr!, aPtr!, bRows, N, K, sai, sak, accumulate ? 1 : 0], rows: M, align: 4 }, M * N * K);
+    copyBack();
+  }
+
+  override causalAttention(out: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, shape: BatchShape): void {
+    const { B, T, nHead: H, nKvHead: Hkv, headDim: hs } = shape;
+    const { ptrs, copyBack } = this.place([[out, B * T * H * hs, "out"], [probs, B * H * T * T, "out"], [q, B * T * H * hs, "in"], [k, B * T * Hkv * hs, "in"], [v, B * T * Hkv * hs, "in"]]);
+    this.run({ kernel: "attention_forward", args: [...ptrs, T, H, Hkv, hs], rows: B * Hkv, align: 1 }, B * H * T * T * hs);
+    copyBack();
+  }
+
+  override causalAttentionBackward(dq: Float32Array, dk: Float32Array, dv: Float32Array, dOut: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, shape: BatchShape): void {
+    const { B, T, nHead: H, nKvHead: Hkv, headDim: hs } = shape;
+    const qn = B * T * H * hs, kvn = B * T * Hkv * hs;
+    const { ptrs, copyBack } = this.place([[dq, qn, "out"], [dk, kvn, "out"], [dv, kvn, "out"], [dOut, qn, "in"], [probs, B * H * T * T, "in"], [q, qn, "in"], [k, kvn, "in"], [v, kvn, "in"]]);
+    const scratch = this.region("attention", B * Hkv * T * 4);
+    this.run({ kernel: "attention_backward", args: [...ptrs, scratch, T, H, Hkv, hs], rows: B * Hkv, align: 1 }, 2 * B * H * T * T * hs);
+    copyBack();
+  }
+
   override matmul(y: Float32Array, x: Float32Array, w: Tensor, T: number): void {
     if (!WASM_MATMUL_DTYPES.has(w.dtype)) return super.matmul(y, x, w, T);
     const [N, K] = [w.rows, w.rowLength];
@@ -146,14 +219,14 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const heap = this.memory.buffer;
     new Float32Array(heap, xPtr, T * K).set(x.subarray(0, T * K));
     const k = this.kernels;
-    const call = { y: yPtr, w: wPtr, T, N, K, bf16: w.dtype === "bf16" ? 1 : 0 };
-    if (w.dtype === "f32" || w.dtype === "f16" || w.dtype === "bf16") {
-      this.run({ ...call, kernel: w.dtype === "f32" ? "matmul_f32" : "matmul_half", x: xPtr, ds: 0 });
-    } else {
+    const work = N * K;
+    if (w.dtype === "f32") this.run({ kernel: "matmul_f32", args: [yPtr, xPtr, wPtr, T, N, K], rows: N, align: 1 }, work);
+    else if (w.dtype === "f16" || w.dtype === "bf16") this.run({ kernel: "matmul_half", args: [yPtr, xPtr, wPtr, T, N, K, w.dtype === "bf16" ? 1 : 0], rows: N, align: 1 }, work);
+    else {
       // activations are quantized once per product, then every thread reads them
       if (w.dtype === "q4_k" || w.dtype === "q6_k") k.quantize_q8_k(xPtr, qsPtr, dsPtr, T, K);
       else k.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
-      this.run({ ...call, kernel: `matmul_${w.dtype}` as KernelName, x: qsPtr, ds: dsPtr });
+      this.run({ kernel: `matmul_${w.dtype}` as KernelName, args: [yPtr, qsPtr, dsPtr, wPtr, T, N, K], rows: N, align: 1 }, work);
     }
     y.set(new Float32Array(this.memory.buffer, yPtr, T * N));
   }

@@ -4,7 +4,7 @@
  * done, and sleeps again. (Workers are unref'd: they never keep the process alive.)
  */
 import { workerData } from "node:worker_threads";
-import { CTRL, EXIT, readJob, runRows } from "./kernel-call.js";
+import { CTRL, EXIT, readJob, runRows, shareOf } from "./kernel-call.js";
 
 const { module, memory, control, index, threads, generation } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; index: number; threads: number; generation: number };
 const kernels = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error("wasm kernel aborted"); } } }).exports as Record<string, (...args: number[]) => void>;
@@ -33,9 +33,8 @@ for (;;) {
   if (ctrl[CTRL.kernel] === EXIT) break;
   const job = readJob(ctrl);
   // thread 0 is the main thread; worker `index` (1-based) takes the index-th share of the rows
-  const n0 = Math.floor((job.N * index) / threads);
-  const n1 = Math.floor((job.N * (index + 1)) / threads);
-  runRows(kernels, job, n0, n1);
+  const [r0, r1] = shareOf(job, index, threads);
+  runRows(kernels, job, r0, r1);
   Atomics.add(ctrl, CTRL.done, 1);
   Atomics.notify(ctrl, CTRL.done);
 }

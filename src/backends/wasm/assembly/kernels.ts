@@ -90,7 +90,7 @@ export function matmul_f32(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32,
 }
 
 /** The same for f16 (bf16 = false) or bf16 (bf16 = true) W, converted to f32 four at a time. */
-export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32, bf16: bool): void {
+export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, bf16: bool, n0: i32, n1: i32): void {
   const K8 = K & ~7;
   for (let n = n0; n < n1; n++) {
     const row = w + (<usize>n * <usize>K << 1);
@@ -378,3 +378,8 @@ export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N:
     }
   }
 }
+
+// ---------------------------------------------------------------- training (f32 products and attention)
+
+export { gemm_f32, transpose_f32 } from "./gemm";
+export { attention_forward, attention_backward } from "./attention";

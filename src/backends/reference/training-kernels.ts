@@ -1,0 +1,95 @@
+/**
+ * The reference definitions of the training kernels (src/tensor/backend.ts): plain loops, written as the
+ * formulas. The wasm backend's twins (assembly/gemm.ts, assembly/attention.ts) are held to these.
+ */
+import type { BatchShape } from "../../tensor/backend.js";
+
+/** C (M, N) (+)= op(A) (M, K) · op(B) (K, N); see Backend.gemm for the transposes. */
+export function gemm(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean, accumulate: boolean): void {
+  // element (i, k) of op(A) and (k, j) of op(B), whichever way they are stored
+  const [sai, sak] = transA ? [1, M] : [K, 1];
+  const [sbk, sbj] = transB ? [1, K] : [N, 1];
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += a[i * sai + k * sak]! * b[k * sbk + j * sbj]!;
+      c[i * N + j] = accumulate ? c[i * N + j]! + sum : sum;
+    }
+  }
+}
+
+/**
+ * probs[b, h, t, s] = softmax_s(q[b, t, h] · k[b, s, g] / √hs) over s ≤ t, 0 for s > t, g = h / (H / Hkv);
+ * out[b, t, h] = Σ_s probs[b, h, t, s] · v[b, s, g].
+ */
+export function causalAttention(out: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, shape: BatchShape): void {
+  const { B, T, nHead: H, nKvHead: Hkv, headDim: hs } = shape;
+  const scale = 1 / Math.sqrt(hs);
+  const group = H / Hkv;
+  const qAt = (b: number, t: number, h: number) => ((b * T + t) * H + h) * hs;
+  const kvAt = (b: number, s: number, g: number) => ((b * T + s) * Hkv + g) * hs;
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const g = Math.floor(h / group);
+      for (let t = 0; t < T; t++) {
+        const row = ((b * H + h) * T + t) * T;
+        let max = -Infinity;
+        for (let s = 0; s <= t; s++) {
+          let score = 0;
+          for (let i = 0; i < hs; i++) score += q[qAt(b, t, h) + i]! * k[kvAt(b, s, g) + i]!;
+          probs[row + s] = score * scale;
+          max = Math.max(max, probs[row + s]!);
+        }
+        let sum = 0;
+        for (let s = 0; s <= t; s++) sum += probs[row + s] = Math.exp(probs[row + s]! - max);
+        for (let s = 0; s < T; s++) probs[row + s] = s <= t ? probs[row + s]! / sum : 0;
+        for (let i = 0; i < hs; i++) {
+          let acc = 0;
+          for (let s = 0; s <= t; s++) acc += probs[row + s]! * v[kvAt(b, s, g) + i]!;
+          out[qAt(b, t, h) + i] = acc;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Backward of causalAttention, with P the saved probs and S the scaled scores:
+ *   dv[s] = Σ_t P[t, s] dOut[t]                 dP[t, s] = dOut[t] · v[s]
+ *   dS[t, s] = P[t, s] (dP[t, s] − Σ_s' P[t, s'] dP[t, s'])      (softmax backward)
+ *   dq[t] = Σ_s dS[t, s] k[s] / √hs             dk[s] = Σ_t dS[t, s] q[t] / √hs
+ */
+export function causalAttentionBackward(dq: Float32Array, dk: Float32Array, dv: Float32Array, dOut: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, shape: BatchShape): void {
+  const { B, T, nHead: H, nKvHead: Hkv, headDim: hs } = shape;
+  const scale = 1 / Math.sqrt(hs);
+  const group = H / Hkv;
+  const qAt = (b: number, t: number, h: number) => ((b * T + t) * H + h) * hs;
+  const kvAt = (b: number, s: number, g: number) => ((b * T + s) * Hkv + g) * hs;
+  dq.fill(0, 0, B * T * H * hs);
+  dk.fill(0, 0, B * T * Hkv * hs);
+  dv.fill(0, 0, B * T * Hkv * hs);
+  const dP = new Float64Array(T);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const g = Math.floor(h / group);
+      for (let t = 0; t < T; t++) {
+        const row = ((b * H + h) * T + t) * T;
+        let rowDot = 0;
+        for (let s = 0; s <= t; s++) {
+          let d = 0;
+          for (let i = 0; i < hs; i++) d += dOut[qAt(b, t, h) + i]! * v[kvAt(b, s, g) + i]!;
+          dP[s] = d;
+          rowDot += probs[row + s]! * d;
+          for (let i = 0; i < hs; i++) dv[kvAt(b, s, g) + i] += probs[row + s]! * dOut[qAt(b, t, h) + i]!;
+        }
+        for (let s = 0; s <= t; s++) {
+          const dS = probs[row + s]! * (dP[s]! - rowDot) * scale;
+          for (let i = 0; i < hs; i++) {
+            dq[qAt(b, t, h) + i] += dS * k[kvAt(b, s, g) + i]!;
+            dk[kvAt(b, s, g) + i] += dS * q[qAt(b, t, h) + i]!;
+          }
+        }
+      }
+    }
+  }
+}
