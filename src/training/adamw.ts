@@ -1,0 +1,50 @@
+/**
+ * AdamW (Loshchilov & Hutter 2019), as torch.optim.AdamW computes it, per element, in float32:
+ *   p ← p · (1 − lr · λ)                                  decoupled weight decay (λ = 0 for norms and biases)
+ *   m ← β₁ m + (1 − β₁) g                                 first moment
+ *   v ← β₂ v + (1 − β₂) g²                                second moment
+ *   p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)  bias-corrected step
+ */
+import { allocateFloats } from "../autograd/arena.js";
+import type { Backend } from "../tensor/backend.js";
+import type { Parameter } from "./models/parameters.js";
+
+export interface AdamWOptions {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+}
+
+export class AdamW {
+  /** Steps taken (t in the bias corrections). */
+  step = 0;
+  readonly m: Float32Array[];
+  readonly v: Float32Array[];
+
+  constructor(readonly parameters: readonly Parameter[], readonly options: AdamWOptions, backend: Backend) {
+    this.m = parameters.map((p) => allocateFloats(backend, p.variable.size));
+    this.v = parameters.map((p) => allocateFloats(backend, p.variable.size));
+  }
+
+  /** One update of every parameter from its gradient, at learning rate `lr`. */
+  update(lr: number): void {
+    const { beta1, beta2, eps, weightDecay } = this.options;
+    this.step++;
+    const stepSize = lr / (1 - beta1 ** this.step);
+    const correction2 = Math.sqrt(1 - beta2 ** this.step);
+    this.parameters.forEach((parameter, i) => {
+      const p = parameter.variable.data;
+      const g = parameter.variable.grad!;
+      const m = this.m[i]!;
+      const v = this.v[i]!;
+      const shrink = Math.fround(1 - lr * (parameter.decay ? weightDecay : 0));
+      for (let j = 0; j < p.length; j++) {
+        const gj = g[j]!;
+        m[j] = beta1 * m[j]! + (1 - beta1) * gj;
+        v[j] = beta2 * v[j]! + (1 - beta2) * gj * gj;
+        p[j] = p[j]! * shrink - (stepSize * m[j]!) / (Math.sqrt(v[j]!) / correction2 + eps);
+      }
+    });
+  }
+}
