@@ -92,6 +92,12 @@ export interface Backend {
    */
   causalAttention(out: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, shape: BatchShape): void;
 
+  /** dx += dy ⊙ GELU′(x), the tanh form's derivative (see geluTanh). */
+  geluTanhBackward(dx: Float32Array, dy: Float32Array, x: Float32Array): void;
+
+  /** One AdamW step over a parameter tensor p with gradient g and moments m, v (src/training/adamw.ts). */
+  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, step: AdamWStep): void;
+
   /** The gradients of causalAttention: dq, dk, dv written (not accumulated) from dOut and the saved probs. */
   causalAttentionBackward(dq: Float32Array, dk: Float32Array, dv: Float32Array, dOut: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, shape: BatchShape): void;
 }
@@ -103,4 +109,14 @@ export interface BatchShape {
   readonly nHead: number;
   readonly nKvHead: number;
   readonly headDim: number;
+}
+
+/** AdamW's per-step constants: p ← p·shrink − stepSize · m / (√v / correction2 + eps), after the moment updates. */
+export interface AdamWStep {
+  readonly shrink: number; // 1 − lr·λ
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly stepSize: number; // lr / (1 − β₁ᵗ)
+  readonly correction2: number; // √(1 − β₂ᵗ)
+  readonly eps: number;
 }

@@ -22,7 +22,7 @@ export class AdamW {
   readonly m: Float32Array[];
   readonly v: Float32Array[];
 
-  constructor(readonly parameters: readonly Parameter[], readonly options: AdamWOptions, backend: Backend) {
+  constructor(readonly parameters: readonly Parameter[], readonly options: AdamWOptions, private readonly backend: Backend) {
     this.m = parameters.map((p) => allocateFloats(backend, p.variable.size));
     this.v = parameters.map((p) => allocateFloats(backend, p.variable.size));
   }
@@ -31,20 +31,10 @@ export class AdamW {
   update(lr: number): void {
     const { beta1, beta2, eps, weightDecay } = this.options;
     this.step++;
-    const stepSize = lr / (1 - beta1 ** this.step);
-    const correction2 = Math.sqrt(1 - beta2 ** this.step);
+    const common = { beta1, beta2, eps, stepSize: lr / (1 - beta1 ** this.step), correction2: Math.sqrt(1 - beta2 ** this.step) };
     this.parameters.forEach((parameter, i) => {
-      const p = parameter.variable.data;
-      const g = parameter.variable.grad!;
-      const m = this.m[i]!;
-      const v = this.v[i]!;
-      const shrink = Math.fround(1 - lr * (parameter.decay ? weightDecay : 0));
-      for (let j = 0; j < p.length; j++) {
-        const gj = g[j]!;
-        m[j] = beta1 * m[j]! + (1 - beta1) * gj;
-        v[j] = beta2 * v[j]! + (1 - beta2) * gj * gj;
-        p[j] = p[j]! * shrink - (stepSize * m[j]!) / (Math.sqrt(v[j]!) / correction2 + eps);
-      }
+      const shrink = 1 - lr * (parameter.decay ? weightDecay : 0);
+      this.backend.adamw(parameter.variable.data, parameter.variable.grad!, this.m[i]!, this.v[i]!, { ...common, shrink });
     });
   }
 }

@@ -6,7 +6,10 @@ import type { Parameter } from "./models/parameters.js";
 
 export function clipGradients(parameters: readonly Parameter[], maxNorm: number): number {
   let squares = 0;
-  for (const p of parameters) for (const g of p.variable.grad!) squares += g * g;
+  for (const p of parameters) {
+    const g = p.variable.grad!;
+    for (let i = 0; i < g.length; i++) squares += g[i]! * g[i]!;
+  }
   const norm = Math.sqrt(squares);
   const scale = Math.min(1, maxNorm / (norm + 1e-6));
   if (scale < 1) for (const p of parameters) { const g = p.variable.grad!; for (let i = 0; i < g.length; i++) g[i] = g[i]! * scale; }

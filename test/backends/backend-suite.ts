@@ -168,6 +168,36 @@ export function backendSuite(name: string, make: () => Backend): void {
       });
       cases++;
     }
+    for (const n of [1, 7, 64, 1000, 70001]) {
+      for (const inHeap of [true, false]) {
+        const x = filled(n, inHeap);
+        for (let i = 0; i < n; i += 5) x[i] = x[i]! * 12; // reach the saturated tails of tanh
+        const dy = filled(n, inHeap);
+        const other = filled(n, inHeap);
+        const elementwise: [string, (be: Backend) => Float32Array[]][] = [
+          ["geluTanh", (be) => [((y) => (y.set(x), be.geluTanh(y), y))(floats(n, inHeap))]],
+          ["geluTanhBackward", (be) => [((dx) => (dx.set(other), be.geluTanhBackward(dx, dy, x), dx))(floats(n, inHeap))]],
+          ["add", (be) => [((y) => (be.add(y, x, other), y))(floats(n, inHeap))]],
+          ["adamw", (be) => {
+            const [p, m, v] = [floats(n, inHeap), floats(n, inHeap), floats(n, inHeap)];
+            p.set(x);
+            m.set(other);
+            v.set(other.map((a) => a * a));
+            be.adamw(p, dy, m, v, { shrink: 0.999, beta1: 0.9, beta2: 0.99, stepSize: 0.01, correction2: 0.3, eps: 1e-8 });
+            return [p, m, v];
+          }],
+        ];
+        for (const [what, run] of elementwise) {
+          const [mine, ref] = [run(backend).map((a) => a.slice()), run(reference).map((a) => a.slice())];
+          mine.forEach((a, i) => {
+            const error = relativeError(a, ref[i]!);
+            worst = Math.max(worst, error);
+            assert.ok(error <= TOLERANCE, `${what} n=${n} (output ${i}): ${error}`);
+          });
+          cases++;
+        }
+      }
+    }
     t.diagnostic(`${name}: ${cases} training-kernel cases, worst relative error ${worst.toExponential(2)}`);
   });
 }

@@ -6,22 +6,10 @@
 import type { Tape } from "../tape.js";
 import type { Variable } from "../variable.js";
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
 export function gelu(tape: Tape, x: Variable): Variable {
   const y = tape.output(x.shape);
-  for (let i = 0; i < x.size; i++) {
-    const v = x.data[i]!;
-    y.data[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
-  }
-  tape.record(() => {
-    const dy = y.grad!;
-    const dx = tape.grad(x);
-    for (let i = 0; i < x.size; i++) {
-      const v = x.data[i]!;
-      const th = Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
-      dx[i] += dy[i]! * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v));
-    }
-  });
+  y.data.set(x.data);
+  tape.backend.geluTanh(y.data);
+  tape.record(() => tape.backend.geluTanhBackward(tape.grad(x), y.grad!, x.data));
   return y;
 }

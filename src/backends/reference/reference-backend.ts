@@ -3,7 +3,7 @@
  * the fast backends are tested against, so clarity beats speed here. Sums accumulate in JavaScript numbers
  * (f64) and are rounded to f32 once when stored.
  */
-import type { AttentionShape, Backend, BatchShape, RopeStyle } from "../../tensor/backend.js";
+import type { AdamWStep, AttentionShape, Backend, BatchShape, RopeStyle } from "../../tensor/backend.js";
 import * as training from "./training-kernels.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { activationFormat, quantizeActivations, roundTripActivations } from "./activation-quant.js";
@@ -174,5 +174,13 @@ export class ReferenceBackend implements Backend {
 
   causalAttentionBackward(dq: Float32Array, dk: Float32Array, dv: Float32Array, dOut: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, shape: BatchShape): void {
     training.causalAttentionBackward(dq, dk, dv, dOut, probs, q, k, v, shape);
+  }
+
+  geluTanhBackward(dx: Float32Array, dy: Float32Array, x: Float32Array): void {
+    training.geluTanhBackward(dx, dy, x);
+  }
+
+  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, step: AdamWStep): void {
+    training.adamw(p, g, m, v, step);
   }
 }

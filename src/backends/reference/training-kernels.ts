@@ -2,7 +2,7 @@
  * The reference definitions of the training kernels (src/tensor/backend.ts): plain loops, written as the
  * formulas. The wasm backend's twins (assembly/gemm.ts, assembly/attention.ts) are held to these.
  */
-import type { BatchShape } from "../../tensor/backend.js";
+import type { AdamWStep, BatchShape } from "../../tensor/backend.js";
 
 /** C (M, N) (+)= op(A) (M, K) · op(B) (K, N); see Backend.gemm for the transposes. */
 export function gemm(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean, accumulate: boolean): void {
@@ -91,5 +91,29 @@ export function causalAttentionBackward(dq: Float32Array, dk: Float32Array, dv: 
         }
       }
     }
+  }
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** dx += dy · GELU′(x), GELU′(x) = ½ (1 + tanh u) + ½ x (1 − tanh² u) · √(2/π) (1 + 3 · 0.044715 x²). */
+export function geluTanhBackward(dx: Float32Array, dy: Float32Array, x: Float32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    const t = Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
+    dx[i] += dy[i]! * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v));
+  }
+}
+
+/**
+ * AdamW, per element (as torch.optim.AdamW):
+ *   m ← β₁ m + (1 − β₁) g;   v ← β₂ v + (1 − β₂) g²;   p ← p · shrink − stepSize · m / (√v / correction2 + eps)
+ */
+export function adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamWStep): void {
+  for (let j = 0; j < p.length; j++) {
+    const gj = g[j]!;
+    m[j] = s.beta1 * m[j]! + (1 - s.beta1) * gj;
+    v[j] = s.beta2 * v[j]! + (1 - s.beta2) * gj * gj;
+    p[j] = p[j]! * s.shrink - (s.stepSize * m[j]!) / (Math.sqrt(v[j]!) / s.correction2 + s.eps);
   }
 }

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { UserError } from "../../core/errors.js";
 import type { DType } from "../../core/dtype.js";
-import type { Backend, BatchShape } from "../../tensor/backend.js";
+import type { AdamWStep, Backend, BatchShape } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ReferenceBackend } from "../reference/reference-backend.js";
 import { CTRL, EXIT, runRows, shareOf, writeJob, type KernelJob, type KernelName } from "./kernel-call.js";
@@ -27,6 +27,7 @@ const WORKER = new URL("./worker.js", import.meta.url);
 interface Kernels extends Record<string, (...args: number[]) => void> {
   quantize_q8_0(x: number, qs: number, ds: number, T: number, K: number): void;
   quantize_q8_k(x: number, qs: number, ds: number, T: number, K: number): void;
+  adamw(p: number, g: number, m: number, v: number, n: number, shrink: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
 }
 
 /** Kernels with less work than this (weights read, or multiply-adds) run on the main thread alone: waking a
@@ -201,6 +202,37 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const scratch = this.region("attention", B * Hkv * T * 4);
     this.run({ kernel: "attention_backward", args: [...ptrs, scratch, T, H, Hkv, hs], rows: B * Hkv, align: 1 }, 2 * B * H * T * T * hs);
     copyBack();
+  }
+
+  /** True when every array lives in wasm memory (kernels use it in place; staging would cost more than an
+   *  elementwise kernel saves). */
+  private inHeap(...arrays: Float32Array[]): boolean {
+    return arrays.every((a) => this.heapBuffers.has(a.buffer));
+  }
+
+  /** An elementwise kernel over n values, split across threads in 64-value runs. */
+  private elementwise(kernel: KernelName, pointers: number[], n: number): void {
+    this.run({ kernel, args: pointers, rows: n, align: 64 }, n);
+  }
+
+  override add(y: Float32Array, a: Float32Array, b: Float32Array): void {
+    if (!this.inHeap(y, a, b)) return super.add(y, a, b);
+    this.elementwise("add_f32", [y.byteOffset, a.byteOffset, b.byteOffset], y.length);
+  }
+
+  override geluTanh(x: Float32Array): void {
+    if (!this.inHeap(x)) return super.geluTanh(x);
+    this.elementwise("gelu_tanh", [x.byteOffset], x.length);
+  }
+
+  override geluTanhBackward(dx: Float32Array, dy: Float32Array, x: Float32Array): void {
+    if (!this.inHeap(dx, dy, x)) return super.geluTanhBackward(dx, dy, x);
+    this.elementwise("gelu_tanh_backward", [dx.byteOffset, dy.byteOffset, x.byteOffset], x.length);
+  }
+
+  override adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamWStep): void {
+    if (!this.inHeap(p, g, m, v)) return super.adamw(p, g, m, v, s);
+    this.kernels.adamw(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, p.length, s.shrink, s.beta1, s.beta2, s.stepSize, s.correction2, s.eps);
   }
 
   override matmul(y: Float32Array, x: Float32Array, w: Tensor, T: number): void {

@@ -1,0 +1,109 @@
+// Elementwise kernels for training (and the residual adds of inference), four floats per step.
+
+/**
+ * e^x for four floats: x = n·ln2 + r with n = round(x / ln2) and |r| ≤ ln2/2, so e^x = 2ⁿ · e^r; e^r from
+ * its Taylor series to r⁶ (relative error < 2e-7 on that range), 2ⁿ built directly in the exponent bits.
+ */
+// @ts-ignore: decorator
+@inline export function exp4(x: v128): v128 {
+  const clamped = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const n = f32x4.nearest(f32x4.mul(clamped, f32x4.splat(1.4426950408889634)));
+  // r = x − n·ln2, with ln2 split in two so the product is exact to float precision (Cody–Waite)
+  let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(0.693145751953125)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(1.428606765330187e-6)));
+  let p = f32x4.splat(1.0 / 720.0);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 120.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 24.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 6.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  const twoToN = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, twoToN);
+}
+
+/** tanh(u) = 1 − 2 / (e^{2u} + 1), four at a time (saturates cleanly to ±1). */
+// @ts-ignore: decorator
+@inline function tanh4(u: v128): v128 {
+  const e = exp4(f32x4.add(u, u));
+  return f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(e, f32x4.splat(1))));
+}
+
+const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
+
+/** x ← ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))) for x[i0 .. i1). */
+export function gelu_tanh(x: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const p = x + (<usize>i << 2);
+    const v = v128.load(p);
+    const u = f32x4.mul(f32x4.splat(SQRT_2_OVER_PI), f32x4.add(v, f32x4.mul(f32x4.splat(0.044715), f32x4.mul(v, f32x4.mul(v, v)))));
+    v128.store(p, f32x4.mul(f32x4.mul(f32x4.splat(0.5), v), f32x4.add(f32x4.splat(1), tanh4(u))));
+  }
+  for (; i < i1; i++) {
+    const p = x + (<usize>i << 2);
+    const v = load<f32>(p);
+    store<f32>(p, 0.5 * v * (1 + Mathf.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))));
+  }
+}
+
+/** dx += dy · GELU′(x), GELU′(x) = ½ (1 + t) + ½ x (1 − t²) √(2/π) (1 + 3·0.044715 x²), t = tanh(u). */
+export function gelu_tanh_backward(dx: usize, dy: usize, x: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    const v2 = f32x4.mul(v, v);
+    const t = tanh4(f32x4.mul(f32x4.splat(SQRT_2_OVER_PI), f32x4.add(v, f32x4.mul(f32x4.splat(0.044715), f32x4.mul(v, v2)))));
+    const half = f32x4.splat(0.5);
+    const du = f32x4.mul(f32x4.splat(SQRT_2_OVER_PI), f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(3 * 0.044715), v2)));
+    const slope = f32x4.add(f32x4.mul(half, f32x4.add(f32x4.splat(1), t)), f32x4.mul(f32x4.mul(half, v), f32x4.mul(f32x4.sub(f32x4.splat(1), f32x4.mul(t, t)), du)));
+    v128.store(dx + o, f32x4.add(v128.load(dx + o), f32x4.mul(v128.load(dy + o), slope)));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    const t = Mathf.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
+    const slope: f32 = <f32>0.5 * (1 + t) + <f32>0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + <f32>(3 * 0.044715) * v * v);
+    store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * slope);
+  }
+}
+
+/** y = a + b over [i0, i1) (y may alias a or b). */
+export function add_f32(y: usize, a: usize, b: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(a + o) + load<f32>(b + o));
+  }
+}
+
+/** One AdamW update of n parameters (src/training/adamw.ts has the formula; the caller folds the constants). */
+export function adamw(p: usize, g: usize, m: usize, v: usize, n: i32, shrink: f32, beta1: f32, beta2: f32, stepSize: f32, correction2: f32, eps: f32): void {
+  const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2), c1 = f32x4.splat(1 - beta1), c2 = f32x4.splat(1 - beta2);
+  const s = f32x4.splat(shrink), step = f32x4.splat(stepSize), root = f32x4.splat(correction2), e = f32x4.splat(eps);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(c1, gi));
+    const vi = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(c2, f32x4.mul(gi, gi)));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    const denominator = f32x4.add(f32x4.div(f32x4.sqrt(vi), root), e);
+    v128.store(p + o, f32x4.sub(f32x4.mul(v128.load(p + o), s), f32x4.div(f32x4.mul(step, mi), denominator)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const mi = beta1 * load<f32>(m + o) + (1 - beta1) * gi;
+    const vi = beta2 * load<f32>(v + o) + (1 - beta2) * gi * gi;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(p + o, load<f32>(p + o) * shrink - (stepSize * mi) / (Mathf.sqrt(vi) / correction2 + eps));
+  }
+}
