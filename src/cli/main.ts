@@ -11,6 +11,7 @@ import { registerForward } from "./forward.js";
 import { registerInfo } from "./info.js";
 import { registerQuantize } from "./quantize.js";
 import { registerPerplexity } from "./perplexity.js";
+import { registerTrain } from "./train.js";
 
 export const USER_ERROR_EXIT = 2;
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerQuantize(program);
   registerPerplexity(program);
+  registerTrain(program);
   return program;
 }
 

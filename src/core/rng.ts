@@ -7,6 +7,10 @@ export class Rng {
   constructor(seed: number) {
     this.state = seed >>> 0;
   }
+  /** The whole state: `new Rng(rng.snapshot)` continues the same stream (checkpoints save it). */
+  get snapshot(): number {
+    return this.state;
+  }
   /** Uniform in [0, 1). */
   next(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);

@@ -59,6 +59,26 @@ export function readSafetensorsHeader(path: string): StoredTensor[] {
   }
 }
 
+/** The string-to-string `__metadata__` of a .safetensors file ({} when it has none). */
+export function readSafetensorsMetadata(path: string): Record<string, string> {
+  const fd = openForReading(path);
+  try {
+    const lengthBytes = Buffer.alloc(8);
+    if (readSync(fd, lengthBytes, 0, 8, 0) < 8) throw new FormatError(path, "truncated: no header length");
+    const headerLength = Number(lengthBytes.readBigUInt64LE(0));
+    if (headerLength > Math.min(MAX_HEADER, fstatSync(fd).size - 8)) throw new FormatError(path, "header length is larger than the file: not a safetensors file or truncated");
+    const headerBytes = Buffer.alloc(headerLength);
+    readSync(fd, headerBytes, 0, headerLength, 8);
+    const header = JSON.parse(headerBytes.toString("utf8")) as { __metadata__?: Record<string, string> };
+    return header.__metadata__ ?? {};
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new FormatError(path, `header is not valid JSON (${e.message})`);
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** All tensors of a checkpoint directory: model.safetensors, or the shards its index names. */
 export function readSafetensorsDirectory(dir: string): StoredTensor[] {
   const indexPath = join(dir, "model.safetensors.index.json");
