@@ -5,6 +5,8 @@
  * Hugging Face tokenizers and glassbox load it and encode any text made of those characters identically,
  * one id per character.
  */
+import { bpeTokenizerJson } from "./export.js";
+
 export function characterVocabulary(text: string): string[] {
   const chars = new Set<string>();
   for (const ch of text) chars.add(ch); // iterates code points, so astral characters stay whole
@@ -12,26 +14,5 @@ export function characterVocabulary(text: string): string[] {
 }
 
 export function charTokenizerJson(chars: readonly string[]): object {
-  return {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: [],
-    normalizer: null,
-    pre_tokenizer: null,
-    post_processor: null,
-    decoder: { type: "Fuse" },
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab: Object.fromEntries(chars.map((ch, id) => [ch, id])),
-      merges: [],
-    },
-  };
+  return bpeTokenizerJson({ addedTokens: [], preTokenizer: null, decoder: { type: "Fuse" }, vocab: Object.fromEntries(chars.map((ch, id) => [ch, id])), merges: [] });
 }

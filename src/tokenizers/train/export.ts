@@ -14,11 +14,8 @@ export function toTokenizerJson(trained: TrainedBpe): object {
   const preTokenizer = trained.pattern
     ? { type: "Sequence", pretokenizers: [{ type: "Split", pattern: { Regex: trained.pattern }, behavior: "Isolated", invert: false }, byteLevel] }
     : byteLevel;
-  return {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: [...trained.specialTokens].map(([content, id]) => ({
+  return bpeTokenizerJson({
+    addedTokens: [...trained.specialTokens].map(([content, id]) => ({
       id,
       content,
       single_word: false,
@@ -27,10 +24,24 @@ export function toTokenizerJson(trained: TrainedBpe): object {
       normalized: false,
       special: true,
     })),
-    normalizer: null,
-    pre_tokenizer: preTokenizer,
-    post_processor: null,
+    preTokenizer,
     decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
+    vocab,
+    merges: trained.merges.map(([a, b]) => [names[a]!, names[b]!]),
+  });
+}
+
+/** The tokenizer.json of a BPE model without normalizer or post-processor (the trainers' output form). */
+export function bpeTokenizerJson(parts: { addedTokens: object[]; preTokenizer: object | null; decoder: object; vocab: Record<string, number>; merges: [string, string][] }): object {
+  return {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: parts.addedTokens,
+    normalizer: null,
+    pre_tokenizer: parts.preTokenizer,
+    post_processor: null,
+    decoder: parts.decoder,
     model: {
       type: "BPE",
       dropout: null,
@@ -40,8 +51,8 @@ export function toTokenizerJson(trained: TrainedBpe): object {
       fuse_unk: false,
       byte_fallback: false,
       ignore_merges: false,
-      vocab,
-      merges: trained.merges.map(([a, b]) => [names[a], names[b]]),
+      vocab: parts.vocab,
+      merges: parts.merges,
     },
   };
 }
