@@ -110,7 +110,10 @@ export function trainRun(options: RunOptions): RunResult {
     writeFileAtomic(logPath, kept.map((l) => JSON.stringify(l) + "\n").join(""));
     kept.forEach(remember);
   }
-  const special = {};
+  // the end-of-text token, when the vocabulary has one, is the model's EOS (as GPT-2's <|endoftext|>)
+  const vocabulary = tokenizerFromJson(JSON.parse(tokenizerJson) as never, "tokenizer.json");
+  const eos = vocabulary.specialTokens.get("<|endoftext|>") ?? vocabulary.eosId;
+  const special = eos === undefined ? {} : { eos };
   trainer.run({
     onLog: (line) => {
       appendFileSync(logPath, JSON.stringify(line) + "\n");
