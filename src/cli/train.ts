@@ -1,6 +1,6 @@
 /**
  * glassbox train --data FILE [--tokenizer char|PATH] [--preset NAME | --arch --layers --heads --dim --block ...]
- *                [--iters --batch --lr ...] [--out DIR] [--resume] [--threads N]
+ *                [--iters --batch --lr ...] [--out DIR] [--resume] [--init-from DIR] [--threads N]
  * Trains a GPT-2- or Llama-style model from scratch (src/training/run.ts has the directory layout).
  * A live progress line goes to stderr; DIR/log.jsonl gets one JSON object per step and per evaluation.
  */
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { createBackend } from "../backends/select.js";
 import { UserError } from "../core/errors.js";
+import { openPretrained } from "../training/init-from.js";
 import { PRESETS } from "../training/presets.js";
 import { trainRun } from "../training/run.js";
 import type { LogLine, TrainSettings } from "../training/trainer.js";
@@ -45,6 +46,7 @@ interface TrainFlags {
   threads?: string;
   out?: string;
   resume?: boolean;
+  initFrom?: string;
   backend?: string;
 }
 
@@ -106,7 +108,9 @@ function run(flags: TrainFlags): void {
   } else {
     if (!flags.data) throw new UserError("--data", "required: the text file to train on");
     const text = readText(flags.data);
-    const tokenizerFlag = flags.tokenizer ?? (preset?.tokenizer === "char" ? "char" : undefined);
+    const initFrom = flags.initFrom === undefined ? undefined : openPretrained(flags.initFrom, { blockSize: int("--block", flags.block), dropout: parseNumber("--dropout", flags.dropout, { min: 0, max: 0.9 }) });
+    if (initFrom && flags.tokenizer) throw new UserError("--tokenizer", "fine-tuning (--init-from) uses the checkpoint's own tokenizer");
+    const tokenizerFlag = flags.tokenizer ?? (initFrom ? "char" : preset?.tokenizer === "char" ? "char" : undefined);
     if (!tokenizerFlag) throw new UserError("--tokenizer", "required without a preset: char, or a tokenizer.json (train one with `glassbox tokenizer train`)");
     const architecture = (flags.arch ?? preset?.shape.architecture ?? "gpt2") as "gpt2" | "llama";
     if (architecture !== "gpt2" && architecture !== "llama") throw new UserError("--arch", `"${flags.arch}" is not trainable (gpt2, llama)`);
@@ -145,7 +149,7 @@ function run(flags: TrainFlags): void {
     let tokenizer: "char" | { json: string };
     tokenizer = tokenizerFlag === "char" ? "char" : { json: tokenizerJsonAt(tokenizerFlag) };
     try {
-      result = trainRun({ out, title, backend, fresh: { text, tokenizer, shape, settings }, onLog, onCheckpoint });
+      result = trainRun({ out, title, backend, fresh: { text, tokenizer, shape, settings, initFrom }, onLog, onCheckpoint });
     } catch (e) {
       if (e instanceof Error && !(e instanceof UserError) && /nEmbd|nHead|RoPE|grouped/.test(e.message)) throw new UserError("model shape", e.message);
       throw e;
@@ -192,6 +196,7 @@ export function registerTrain(program: Command): void {
     .option("--threads <n>", "compute threads (default: all cores)")
     .option("--out <dir>", "output directory (default runs/<preset or time>)")
     .option("--resume", "continue the run saved in --out")
+    .option("--init-from <dir>", "fine-tune: start from a Hugging Face checkpoint directory (gpt2 or llama family), with its tokenizer")
     .option("--backend <name>", "wasm (default) or reference")
     .action((flags: TrainFlags) => run(flags));
 }

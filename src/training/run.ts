@@ -22,6 +22,7 @@ import { exportHf } from "./export.js";
 import { lossCurveSvg, type LossPoint } from "./loss-plot.js";
 import { completeShape, type ModelShape } from "./models/shape.js";
 import { createTrainableModel } from "./models/trainable.js";
+import type { Pretrained } from "./init-from.js";
 import { Trainer, type LogLine, type TrainSettings } from "./trainer.js";
 
 export interface RunOptions {
@@ -34,6 +35,8 @@ export interface RunOptions {
     readonly tokenizer: "char" | { json: string };
     readonly shape: Omit<Parameters<typeof completeShape>[0], "vocabSize">;
     readonly settings: TrainSettings;
+    /** Fine-tuning: start from this checkpoint's weights (its shape and tokenizer replace the above). */
+    readonly initFrom?: Pretrained;
   };
   /** Continue the run saved in `out` (optionally to a new iteration count). */
   readonly resume?: { readonly iters?: number };
@@ -73,7 +76,10 @@ export function trainRun(options: RunOptions): RunResult {
     if (existsSync(checkpointPath)) throw new UserError(out, "already holds a training run (checkpoint.safetensors): pass --resume to continue it, or choose another --out");
     mkdirSync(out, { recursive: true });
     let ids: number[];
-    if (fresh.tokenizer === "char") {
+    if (fresh.initFrom) {
+      tokenizerJson = fresh.initFrom.tokenizerJson;
+      ids = tokenizerFromJson(JSON.parse(tokenizerJson) as never, "tokenizer.json").encode(fresh.text);
+    } else if (fresh.tokenizer === "char") {
       const chars = characterVocabulary(fresh.text);
       tokenizerJson = JSON.stringify(charTokenizerJson(chars));
       const idOf = new Map(chars.map((ch, i) => [ch, i]));
@@ -84,7 +90,8 @@ export function trainRun(options: RunOptions): RunResult {
       ids = tokenizerFromJson(JSON.parse(tokenizerJson) as never, "tokenizer.json").encode(fresh.text);
     }
     const vocabSize = tokenizerFromJson(JSON.parse(tokenizerJson) as never, "tokenizer.json").vocabSize;
-    shape = completeShape({ ...fresh.shape, vocabSize });
+    shape = fresh.initFrom?.shape ?? completeShape({ ...fresh.shape, vocabSize });
+    if (vocabSize > shape.vocabSize) throw new UserError("--init-from", `the tokenizer has ${vocabSize} tokens, the model's embedding only ${shape.vocabSize}`);
     settings = fresh.settings;
     dataset = TokenDataset.split(ids);
     dataset.save(join(out, "tokens.bin"));
@@ -93,6 +100,7 @@ export function trainRun(options: RunOptions): RunResult {
   const model = createTrainableModel(shape, backend, new Rng(settings.seed));
   const trainer = new Trainer(model, dataset, settings, backend, resumeState);
   if (options.resume) restoreCheckpoint(checkpointPath, model, trainer.optimizer);
+  else options.fresh?.initFrom?.load(model);
 
   // the loss history for the picture (a resumed run starts from its log)
   const trainPoints: LossPoint[] = [];

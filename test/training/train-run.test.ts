@@ -17,6 +17,7 @@ import { characterVocabulary, charTokenizerJson } from "../../src/tokenizers/tra
 import { exportHf } from "../../src/training/export.js";
 import { completeShape } from "../../src/training/models/shape.js";
 import { createTrainableModel } from "../../src/training/models/trainable.js";
+import { openPretrained } from "../../src/training/init-from.js";
 import { trainRun } from "../../src/training/run.js";
 import type { LogLine, TrainSettings } from "../../src/training/trainer.js";
 import { relativeError } from "../support/model-fixtures.js";
@@ -55,6 +56,30 @@ test("exported models load in the inference engine with the training model's log
     const engine = loaded.forward(ids);
     const error = relativeError(Float32Array.from(engine.flatMap((row) => [...row])), trained);
     assert.ok(error <= 1e-5, `${shape.architecture} bias=${shape.bias}: ${error}`);
+  }
+});
+
+test("fine-tuning (--init-from) starts from an exported checkpoint's exact weights and trains on", () => {
+  const chars = characterVocabulary(TEXT);
+  for (const shape of [
+    completeShape({ architecture: "gpt2", vocabSize: chars.length, nLayer: 2, nHead: 2, nEmbd: 16, blockSize: 12, bias: true }),
+    completeShape({ ...SMALL, vocabSize: chars.length, dropout: 0 }),
+  ]) {
+    const backend = new ReferenceBackend();
+    const original = createTrainableModel(shape, backend, new Rng(5));
+    const dir = temp();
+    exportHf(dir, original, JSON.stringify(charTokenizerJson(chars)));
+    const pretrained = openPretrained(dir);
+    assert.deepEqual({ ...pretrained.shape, dropout: 0 }, shape);
+    const copy = createTrainableModel(pretrained.shape, backend, new Rng(99));
+    pretrained.load(copy);
+    original.parameters.list.forEach((p, i) => assert.deepEqual(copy.parameters.list[i]!.variable.data, p.variable.data, p.name));
+    const out = temp();
+    const wasm = new WasmBackend({ threads: 1 });
+    const result = trainRun({ out, title: "t", backend: wasm, fresh: { text: TEXT, tokenizer: "char", shape: SMALL, settings: { ...SETTINGS, iters: 4 }, initFrom: pretrained } });
+    wasm.dispose();
+    assert.equal(result.parameters, original.parameters.count);
+    assert.ok(Math.abs(logOf(out)[0]!.valLoss! - Math.log(chars.length)) < 0.3, "starts near the checkpoint's (untrained) loss");
   }
 });
 
