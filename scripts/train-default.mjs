@@ -21,9 +21,9 @@ const bin = join(root, "bin/glassbox");
 const threads = process.env.GLASSBOX_THREADS ?? "2";
 
 export const TRAIN_ARGS = [
-  "--arch", "llama", "--layers", "6", "--dim", "256", "--heads", "8", "--kv-heads", "4", "--block", "128",
-  "--batch", "16", "--iters", process.env.GLASSBOX_DEFAULT_ITERS ?? "2400", "--lr", "2e-3", "--min-lr", "2e-4", "--warmup", "100",
-  "--weight-decay", "0.1", "--clip", "1.0", "--eval-interval", "200", "--eval-iters", "20", "--seed", "1", "--threads", threads,
+  "--arch", "llama", "--layers", "5", "--dim", "256", "--heads", "8", "--kv-heads", "4", "--block", "128", "--tie-embeddings",
+  "--batch", "16", "--iters", process.env.GLASSBOX_DEFAULT_ITERS ?? "1800", "--lr", "2e-3", "--min-lr", "2e-4", "--warmup", "100",
+  "--weight-decay", "0.1", "--clip", "1.0", "--eval-interval", "300", "--eval-iters", "20", "--seed", "1", "--threads", threads,
 ];
 
 /** Brown's tagged tokens ("The/at Fulton/np-tl ...") back to plain text. */

@@ -27,6 +27,7 @@ interface TrainFlags {
   ffn?: string;
   block?: string;
   bias?: boolean;
+  tieEmbeddings?: boolean;
   dropout?: string;
   iters?: string;
   batch?: string;
@@ -125,6 +126,7 @@ function run(flags: TrainFlags): void {
       ...(flags.kvHeads !== undefined ? { nKvHead: int("--kv-heads", flags.kvHeads) } : {}),
       ...(flags.ffn !== undefined ? { ffnDim: int("--ffn", flags.ffn) } : {}),
       ...(flags.bias !== undefined ? { bias: flags.bias } : {}),
+      ...(flags.tieEmbeddings !== undefined ? { tieEmbeddings: flags.tieEmbeddings } : {}),
       ...(flags.dropout !== undefined ? { dropout: parseNumber("--dropout", flags.dropout, { min: 0, max: 0.9 }) } : {}),
     };
     const s = { ...DEFAULT_SETTINGS, ...preset?.settings };
@@ -177,6 +179,8 @@ export function registerTrain(program: Command): void {
     .option("--block <n>", "context length trained on")
     .option("--bias", "gpt2: biases in linear layers and LayerNorms")
     .option("--no-bias", "gpt2: no biases")
+    .option("--tie-embeddings", "the output head reuses the token embedding (gpt2's default)")
+    .option("--no-tie-embeddings", "a separate output head (llama's default)")
     .option("--dropout <p>", "dropout probability (default 0)")
     .option("--iters <n>", "optimizer steps")
     .option("--batch <n>", "windows per micro-batch")

@@ -95,6 +95,21 @@ export interface Backend {
   /** dx += dy ⊙ GELU′(x), the tanh form's derivative (see geluTanh). */
   geluTanhBackward(dx: Float32Array, dy: Float32Array, x: Float32Array): void;
 
+  /** y = silu(gate) ⊙ up = gate σ(gate) up, elementwise (Llama's feed-forward gate). */
+  swiglu(y: Float32Array, gate: Float32Array, up: Float32Array): void;
+
+  /** dGate += dy ⊙ up ⊙ σ(g)(1 + g(1 − σ(g))),  dUp += dy ⊙ g σ(g). */
+  swigluBackward(dGate: Float32Array, dUp: Float32Array, dy: Float32Array, gate: Float32Array, up: Float32Array): void;
+
+  /**
+   * Softmax cross-entropy per row of logits (rows, V): probs ← softmax(row); losses[r] ← −log probs[r, targets[r]]
+   * (0 where targets[r] < 0).
+   */
+  crossEntropy(probs: Float32Array, losses: Float32Array, logits: Float32Array, targets: Int32Array, V: number): void;
+
+  /** dLogits += scale · (probs − onehot(targets)) on the rows whose target ≥ 0. */
+  crossEntropyBackward(dLogits: Float32Array, probs: Float32Array, targets: Int32Array, V: number, scale: number): void;
+
   /** One AdamW step over a parameter tensor p with gradient g and moments m, v (src/training/adamw.ts). */
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, step: AdamWStep): void;
 

@@ -178,6 +178,14 @@ export function backendSuite(name: string, make: () => Backend): void {
           ["geluTanh", (be) => [((y) => (y.set(x), be.geluTanh(y), y))(floats(n, inHeap))]],
           ["geluTanhBackward", (be) => [((dx) => (dx.set(other), be.geluTanhBackward(dx, dy, x), dx))(floats(n, inHeap))]],
           ["add", (be) => [((y) => (be.add(y, x, other), y))(floats(n, inHeap))]],
+          ["swiglu", (be) => [((y) => (be.swiglu(y, x, other), y))(floats(n, inHeap))]],
+          ["swigluBackward", (be) => {
+            const [dg, du] = [floats(n, inHeap), floats(n, inHeap)];
+            dg.set(other);
+            du.set(dy);
+            be.swigluBackward(dg, du, dy, x, other);
+            return [dg, du];
+          }],
           ["adamw", (be) => {
             const [p, m, v] = [floats(n, inHeap), floats(n, inHeap), floats(n, inHeap)];
             p.set(x);
@@ -196,6 +204,27 @@ export function backendSuite(name: string, make: () => Backend): void {
           });
           cases++;
         }
+      }
+    }
+    for (const [rows, V] of [[1, 2], [3, 7], [5, 65], [17, 4096]] as const) {
+      for (const inHeap of [true, false]) {
+        const logits = filled(rows * V, inHeap);
+        for (let i = 0; i < logits.length; i++) logits[i] = logits[i]! * 8;
+        const targets = Int32Array.from({ length: rows }, (_, r) => (r % 4 === 3 ? -1 : rng.int(V)));
+        const run = (be: Backend) => {
+          const [probs, losses, d] = [floats(rows * V, inHeap), floats(rows, inHeap), floats(rows * V, inHeap)];
+          be.crossEntropy(probs, losses, logits, targets, V);
+          d.set(logits);
+          be.crossEntropyBackward(d, probs, targets, V, 0.37);
+          return [probs, losses, d].map((a) => a.slice());
+        };
+        const [mine, ref] = [run(backend), run(reference)];
+        mine.forEach((a, i) => {
+          const error = relativeError(a, ref[i]!);
+          worst = Math.max(worst, error);
+          assert.ok(error <= TOLERANCE, `crossEntropy rows=${rows} V=${V} (output ${i}): ${error}`);
+        });
+        cases++;
       }
     }
     t.diagnostic(`${name}: ${cases} training-kernel cases, worst relative error ${worst.toExponential(2)}`);

@@ -9,20 +9,7 @@ import type { Variable } from "../variable.js";
 export function swiglu(tape: Tape, gate: Variable, up: Variable): Variable {
   if (gate.size !== up.size) throw new Error("swiglu: gate and up projections differ in shape");
   const y = tape.output(gate.shape);
-  for (let i = 0; i < y.size; i++) {
-    const g = gate.data[i]!;
-    y.data[i] = (g / (1 + Math.exp(-g))) * up.data[i]!;
-  }
-  tape.record(() => {
-    const dy = y.grad!;
-    const dg = tape.grad(gate);
-    const du = tape.grad(up);
-    for (let i = 0; i < y.size; i++) {
-      const g = gate.data[i]!;
-      const s = 1 / (1 + Math.exp(-g));
-      dg[i] += dy[i]! * up.data[i]! * s * (1 + g * (1 - s));
-      du[i] += dy[i]! * g * s;
-    }
-  });
+  tape.backend.swiglu(y.data, gate.data, up.data);
+  tape.record(() => tape.backend.swigluBackward(tape.grad(gate), tape.grad(up), y.grad!, gate.data, up.data));
   return y;
 }

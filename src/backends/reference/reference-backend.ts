@@ -183,4 +183,20 @@ export class ReferenceBackend implements Backend {
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, step: AdamWStep): void {
     training.adamw(p, g, m, v, step);
   }
+
+  swiglu(y: Float32Array, gate: Float32Array, up: Float32Array): void {
+    training.swiglu(y, gate, up);
+  }
+
+  swigluBackward(dGate: Float32Array, dUp: Float32Array, dy: Float32Array, gate: Float32Array, up: Float32Array): void {
+    training.swigluBackward(dGate, dUp, dy, gate, up);
+  }
+
+  crossEntropy(probs: Float32Array, losses: Float32Array, logits: Float32Array, targets: Int32Array, V: number): void {
+    training.crossEntropy(probs, losses, logits, targets, V);
+  }
+
+  crossEntropyBackward(dLogits: Float32Array, probs: Float32Array, targets: Int32Array, V: number, scale: number): void {
+    training.crossEntropyBackward(dLogits, probs, targets, V, scale);
+  }
 }

@@ -117,3 +117,41 @@ export function adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Floa
     p[j] = p[j]! * s.shrink - (s.stepSize * m[j]!) / (Math.sqrt(v[j]!) / s.correction2 + s.eps);
   }
 }
+
+/** y = g σ(g) ⊙ u. */
+export function swiglu(y: Float32Array, gate: Float32Array, up: Float32Array): void {
+  for (let i = 0; i < y.length; i++) y[i] = (gate[i]! / (1 + Math.exp(-gate[i]!))) * up[i]!;
+}
+
+/** dg += dy ⊙ u ⊙ σ(g)(1 + g(1 − σ(g))),  du += dy ⊙ g σ(g). */
+export function swigluBackward(dGate: Float32Array, dUp: Float32Array, dy: Float32Array, gate: Float32Array, up: Float32Array): void {
+  for (let i = 0; i < dy.length; i++) {
+    const g = gate[i]!;
+    const s = 1 / (1 + Math.exp(-g));
+    dGate[i] += dy[i]! * up[i]! * s * (1 + g * (1 - s));
+    dUp[i] += dy[i]! * g * s;
+  }
+}
+
+/** probs = softmax(row); loss = log Σ exp(row − max) + max − row[target], per row. */
+export function crossEntropy(probs: Float32Array, losses: Float32Array, logits: Float32Array, targets: Int32Array, V: number): void {
+  for (let r = 0; r < targets.length; r++) {
+    const o = r * V;
+    let max = -Infinity;
+    for (let v = 0; v < V; v++) max = Math.max(max, logits[o + v]!);
+    let sum = 0;
+    for (let v = 0; v < V; v++) sum += probs[o + v] = Math.exp(logits[o + v]! - max);
+    for (let v = 0; v < V; v++) probs[o + v] = probs[o + v]! / sum;
+    const target = targets[r]!;
+    losses[r] = target < 0 ? 0 : Math.log(sum) + max - logits[o + target]!;
+  }
+}
+
+/** dLogits += scale · (probs − onehot(target)), rows with target ≥ 0. */
+export function crossEntropyBackward(dLogits: Float32Array, probs: Float32Array, targets: Int32Array, V: number, scale: number): void {
+  for (let r = 0; r < targets.length; r++) {
+    const target = targets[r]!;
+    if (target < 0) continue;
+    for (let v = 0; v < V; v++) dLogits[r * V + v] += scale * (probs[r * V + v]! - (v === target ? 1 : 0));
+  }
+}

@@ -230,6 +230,36 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     this.elementwise("gelu_tanh_backward", [dx.byteOffset, dy.byteOffset, x.byteOffset], x.length);
   }
 
+  override swiglu(y: Float32Array, gate: Float32Array, up: Float32Array): void {
+    if (!this.inHeap(y, gate, up)) return super.swiglu(y, gate, up);
+    this.elementwise("swiglu", [y.byteOffset, gate.byteOffset, up.byteOffset], y.length);
+  }
+
+  override swigluBackward(dGate: Float32Array, dUp: Float32Array, dy: Float32Array, gate: Float32Array, up: Float32Array): void {
+    if (!this.inHeap(dGate, dUp, dy, gate, up)) return super.swigluBackward(dGate, dUp, dy, gate, up);
+    this.elementwise("swiglu_backward", [dGate.byteOffset, dUp.byteOffset, dy.byteOffset, gate.byteOffset, up.byteOffset], dy.length);
+  }
+
+  /** The targets of a cross-entropy, copied into wasm memory (rows ints: nothing next to the logits). */
+  private targetsInHeap(targets: Int32Array): number {
+    const ptr = this.region("targets", targets.length * 4);
+    new Int32Array(this.memory.buffer, ptr, targets.length).set(targets);
+    return ptr;
+  }
+
+  override crossEntropy(probs: Float32Array, losses: Float32Array, logits: Float32Array, targets: Int32Array, V: number): void {
+    if (!this.inHeap(probs, losses, logits)) return super.crossEntropy(probs, losses, logits, targets, V);
+    const t = this.targetsInHeap(targets);
+    this.run({ kernel: "cross_entropy", args: [probs.byteOffset, losses.byteOffset, logits.byteOffset, t, V], rows: targets.length, align: 1 }, targets.length * V);
+  }
+
+  override crossEntropyBackward(dLogits: Float32Array, probs: Float32Array, targets: Int32Array, V: number, scale: number): void {
+    if (!this.inHeap(dLogits, probs)) return super.crossEntropyBackward(dLogits, probs, targets, V, scale);
+    const t = this.targetsInHeap(targets);
+    const scaleBits = new Int32Array(Float32Array.of(scale).buffer)[0]!; // the kernel takes integers: pass the f32's bits
+    this.run({ kernel: "cross_entropy_backward", args: [dLogits.byteOffset, probs.byteOffset, t, V, scaleBits], rows: targets.length, align: 1 }, targets.length * V);
+  }
+
   override adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamWStep): void {
     if (!this.inHeap(p, g, m, v)) return super.adamw(p, g, m, v, s);
     this.kernels.adamw(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, p.length, s.shrink, s.beta1, s.beta2, s.stepSize, s.correction2, s.eps);

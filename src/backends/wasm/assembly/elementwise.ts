@@ -107,3 +107,94 @@ export function adamw(p: usize, g: usize, m: usize, v: usize, n: i32, shrink: f3
     store<f32>(p + o, load<f32>(p + o) * shrink - (stepSize * mi) / (Mathf.sqrt(vi) / correction2 + eps));
   }
 }
+
+/** silu(g) ⊙ u = g σ(g) u, for [i0, i1). */
+export function swiglu(y: usize, gate: usize, up: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    const g = v128.load(gate + o);
+    const sigmoid = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), exp4(f32x4.neg(g))));
+    v128.store(y + o, f32x4.mul(f32x4.mul(g, sigmoid), v128.load(up + o)));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(gate + o);
+    store<f32>(y + o, (g / (1 + Mathf.exp(-g))) * load<f32>(up + o));
+  }
+}
+
+/** dGate += dy ⊙ u ⊙ σ(g) (1 + g (1 − σ(g))),  dUp += dy ⊙ g σ(g), for [i0, i1). */
+export function swiglu_backward(dGate: usize, dUp: usize, dy: usize, gate: usize, up: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  const one = f32x4.splat(1);
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    const g = v128.load(gate + o);
+    const d = v128.load(dy + o);
+    const s = f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(g))));
+    const slope = f32x4.mul(s, f32x4.add(one, f32x4.mul(g, f32x4.sub(one, s))));
+    v128.store(dGate + o, f32x4.add(v128.load(dGate + o), f32x4.mul(f32x4.mul(d, v128.load(up + o)), slope)));
+    v128.store(dUp + o, f32x4.add(v128.load(dUp + o), f32x4.mul(d, f32x4.mul(g, s))));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(gate + o);
+    const d = load<f32>(dy + o);
+    const s: f32 = 1 / (1 + Mathf.exp(-g));
+    store<f32>(dGate + o, load<f32>(dGate + o) + d * load<f32>(up + o) * s * (1 + g * (1 - s)));
+    store<f32>(dUp + o, load<f32>(dUp + o) + d * g * s);
+  }
+}
+
+/**
+ * Softmax cross-entropy of rows r0 .. r1 − 1 of logits (rows, V): probs ← softmax(row), and
+ * losses[r] ← log Σ exp(row) − row[target] (computed around the row's max; 0 where target < 0).
+ */
+export function cross_entropy(probs: usize, losses: usize, logits: usize, targets: usize, V: i32, r0: i32, r1: i32): void {
+  const V4 = V & ~3;
+  for (let r = r0; r < r1; r++) {
+    const x = logits + (<usize>r * V << 2);
+    const p = probs + (<usize>r * V << 2);
+    let m = f32x4.splat(-Infinity);
+    let v = 0;
+    for (; v < V4; v += 4) m = f32x4.max(m, v128.load(x + (<usize>v << 2)));
+    let top = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+    for (; v < V; v++) top = max(top, load<f32>(x + (<usize>v << 2)));
+    const shift = f32x4.splat(top);
+    let sums = f32x4.splat(0);
+    for (v = 0; v < V4; v += 4) {
+      const e = exp4(f32x4.sub(v128.load(x + (<usize>v << 2)), shift));
+      v128.store(p + (<usize>v << 2), e);
+      sums = f32x4.add(sums, e);
+    }
+    let sum = f32x4.extract_lane(sums, 0) + f32x4.extract_lane(sums, 1) + f32x4.extract_lane(sums, 2) + f32x4.extract_lane(sums, 3);
+    for (; v < V; v++) {
+      const e = Mathf.exp(load<f32>(x + (<usize>v << 2)) - top);
+      store<f32>(p + (<usize>v << 2), e);
+      sum += e;
+    }
+    const inverse = f32x4.splat(1 / sum);
+    for (v = 0; v < V4; v += 4) v128.store(p + (<usize>v << 2), f32x4.mul(v128.load(p + (<usize>v << 2)), inverse));
+    for (; v < V; v++) store<f32>(p + (<usize>v << 2), load<f32>(p + (<usize>v << 2)) / sum);
+    const target = load<i32>(targets + (<usize>r << 2));
+    store<f32>(losses + (<usize>r << 2), target < 0 ? 0 : Mathf.log(sum) + top - load<f32>(x + (<usize>target << 2)));
+  }
+}
+
+/** dLogits += scale · (probs − onehot(target)) for rows r0 .. r1 − 1 whose target ≥ 0; scale as f32 bits. */
+export function cross_entropy_backward(dLogits: usize, probs: usize, targets: usize, V: i32, scaleBits: i32, r0: i32, r1: i32): void {
+  const scale = reinterpret<f32>(scaleBits);
+  const s = f32x4.splat(scale);
+  const V4 = V & ~3;
+  for (let r = r0; r < r1; r++) {
+    const target = load<i32>(targets + (<usize>r << 2));
+    if (target < 0) continue;
+    const d = dLogits + (<usize>r * V << 2);
+    const p = probs + (<usize>r * V << 2);
+    let v = 0;
+    for (; v < V4; v += 4) v128.store(d + (<usize>v << 2), f32x4.add(v128.load(d + (<usize>v << 2)), f32x4.mul(s, v128.load(p + (<usize>v << 2)))));
+    for (; v < V; v++) store<f32>(d + (<usize>v << 2), load<f32>(d + (<usize>v << 2)) + scale * load<f32>(p + (<usize>v << 2)));
+    store<f32>(d + (<usize>target << 2), load<f32>(d + (<usize>target << 2)) - scale);
+  }
+}

@@ -383,4 +383,4 @@ export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N:
 
 export { gemm_f32, transpose_f32 } from "./gemm";
 export { attention_forward, attention_backward } from "./attention";
-export { gelu_tanh, gelu_tanh_backward, add_f32, adamw } from "./elementwise";
+export { gelu_tanh, gelu_tanh_backward, add_f32, adamw, swiglu, swiglu_backward, cross_entropy, cross_entropy_backward } from "./elementwise";
