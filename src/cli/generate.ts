@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { UserError } from "../core/errors.js";
 import { createBackend } from "../backends/select.js";
 import { Model } from "../generation/model.js";
+import { bundledModelPath } from "../models/bundled.js";
 import { parseNumber } from "./options.js";
 
 interface GenerateFlags {
@@ -34,8 +35,7 @@ interface GenerateFlags {
 export const SAMPLING_DEFAULTS = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05 } as const;
 
 export function openModel(modelPath: string | undefined, tokenizer: string | undefined, backend?: string, threads?: number): Model {
-  if (!modelPath) throw new UserError("--model", "no model given, and glassbox has no bundled default model yet: pass --model PATH (a .gguf, a Hugging Face directory or a llama2.c .bin)");
-  return Model.load(modelPath, { tokenizer, backend: createBackend(backend, threads) });
+  return Model.load(modelPath ?? bundledModelPath(), { tokenizer, backend: createBackend(backend, threads) });
 }
 
 async function generate(flags: GenerateFlags): Promise<void> {
@@ -88,7 +88,7 @@ export function registerGenerate(program: Command): void {
   program
     .command("generate")
     .description("continue a prompt with a model, streaming the continuation to stdout")
-    .option("--model <path>", "a .gguf, a Hugging Face directory (config.json + safetensors) or a llama2.c .bin")
+    .option("--model <path>", "a .gguf, a Hugging Face directory (config.json + safetensors) or a llama2.c .bin (default: the bundled model)")
     .option("--tokenizer <path>", "tokenizer for models without one (llama2.c .bin)")
     .requiredOption("--prompt <text>", "the text to continue")
     .option("--max-tokens <n>", "tokens to generate at most (default 256)")

@@ -12,6 +12,8 @@ import { registerInfo } from "./info.js";
 import { registerQuantize } from "./quantize.js";
 import { registerPerplexity } from "./perplexity.js";
 import { registerTrain } from "./train.js";
+import { registerServe } from "./serve.js";
+import { registerChat } from "./chat.js";
 
 export const USER_ERROR_EXIT = 2;
 
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerQuantize(program);
   registerPerplexity(program);
   registerTrain(program);
+  registerServe(program);
+  registerChat(program);
   return program;
 }
 

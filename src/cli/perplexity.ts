@@ -48,7 +48,7 @@ export function registerPerplexity(program: Command): void {
   program
     .command("perplexity")
     .description("perplexity of a model on a text file, computed as llama-perplexity does")
-    .option("--model <path>", "a .gguf, a Hugging Face directory or a llama2.c .bin")
+    .option("--model <path>", "a .gguf, a Hugging Face directory or a llama2.c .bin (default: the bundled model)")
     .option("--tokenizer <path>", "tokenizer for models without one")
     .requiredOption("--file <text>", "the text file")
     .option("--ctx <n>", "window length (default 512); the second half of each window is scored")

@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UserError } from "../core/errors.js";
 import { createBackend } from "../backends/select.js";
+import { bundledModelPath } from "../models/bundled.js";
 import type { TransformerConfig } from "../models/config.js";
 import type { LanguageModel } from "../models/language-model.js";
 import { loadLanguageModel, type LoadedModel } from "../models/load.js";
@@ -140,7 +141,7 @@ function tokenizerPathFor(loaded: LoadedModel): string {
   throw new UserError(loaded.path, "a llama2.c checkpoint carries no vocabulary: pass --tokenizer PATH (its tokenizer .bin)");
 }
 
-/** Loads a model (GGUF, HF directory, llama2.c .bin) with its tokenizer. */
-export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
-  return Model.load(path, options);
+/** Loads a model file or directory; without a path, the bundled default model (models/brown-llama). */
+export async function loadModel(path?: string, options: LoadModelOptions = {}): Promise<Model> {
+  return Model.load(path ?? bundledModelPath(), options);
 }

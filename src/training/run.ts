@@ -51,6 +51,16 @@ export interface RunResult {
   readonly lastEvaluation: LogLine | undefined;
 }
 
+function parseTokenizer(json: string) {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (e) {
+    throw new UserError("tokenizer.json", `not valid JSON (${(e as Error).message})`);
+  }
+  return tokenizerFromJson(value as never, "tokenizer.json");
+}
+
 export function trainRun(options: RunOptions): RunResult {
   const { out, backend } = options;
   const checkpointPath = join(out, CHECKPOINT_FILE);
@@ -76,20 +86,17 @@ export function trainRun(options: RunOptions): RunResult {
     if (existsSync(checkpointPath)) throw new UserError(out, "already holds a training run (checkpoint.safetensors): pass --resume to continue it, or choose another --out");
     mkdirSync(out, { recursive: true });
     let ids: number[];
-    if (fresh.initFrom) {
-      tokenizerJson = fresh.initFrom.tokenizerJson;
-      ids = tokenizerFromJson(JSON.parse(tokenizerJson) as never, "tokenizer.json").encode(fresh.text);
-    } else if (fresh.tokenizer === "char") {
-      const chars = characterVocabulary(fresh.text);
-      tokenizerJson = JSON.stringify(charTokenizerJson(chars));
-      const idOf = new Map(chars.map((ch, i) => [ch, i]));
+    if (fresh.initFrom) tokenizerJson = fresh.initFrom.tokenizerJson;
+    else if (fresh.tokenizer === "char") tokenizerJson = JSON.stringify(charTokenizerJson(characterVocabulary(fresh.text)));
+    else tokenizerJson = fresh.tokenizer.json;
+    const tokenizer = parseTokenizer(tokenizerJson);
+    if (fresh.tokenizer === "char" && !fresh.initFrom) {
+      // one id per character: a direct lookup gives what the tokenizer.json encodes (tested against it)
+      const idOf = new Map(characterVocabulary(fresh.text).map((ch, i) => [ch, i]));
       ids = [];
       for (const ch of fresh.text) ids.push(idOf.get(ch)!);
-    } else {
-      tokenizerJson = fresh.tokenizer.json;
-      ids = tokenizerFromJson(JSON.parse(tokenizerJson) as never, "tokenizer.json").encode(fresh.text);
-    }
-    const vocabSize = tokenizerFromJson(JSON.parse(tokenizerJson) as never, "tokenizer.json").vocabSize;
+    } else ids = tokenizer.encode(fresh.text);
+    const vocabSize = tokenizer.vocabSize;
     shape = fresh.initFrom?.shape ?? completeShape({ ...fresh.shape, vocabSize });
     if (vocabSize > shape.vocabSize) throw new UserError("--init-from", `the tokenizer has ${vocabSize} tokens, the model's embedding only ${shape.vocabSize}`);
     settings = fresh.settings;
@@ -119,7 +126,7 @@ export function trainRun(options: RunOptions): RunResult {
     kept.forEach(remember);
   }
   // the end-of-text token, when the vocabulary has one, is the model's EOS (as GPT-2's <|endoftext|>)
-  const vocabulary = tokenizerFromJson(JSON.parse(tokenizerJson) as never, "tokenizer.json");
+  const vocabulary = parseTokenizer(tokenizerJson);
   const eos = vocabulary.specialTokens.get("<|endoftext|>") ?? vocabulary.eosId;
   const special = eos === undefined ? {} : { eos };
   trainer.run({
