@@ -1,14 +1,16 @@
 /**
  * The chat page in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core; no browser is
- * downloaded): type a message, watch the reply stream in, with the settings the page sends.
+ * downloaded): type a message, watch the reply stream in, with the settings the page sends; a screenshot
+ * goes to test/.cache/screenshots/chat-page.png.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { chromium, type Browser } from "playwright-core";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 
 const CHROMIUM = "/usr/bin/chromium";
+const SHOTS = new URL("../../../test/.cache/screenshots/", import.meta.url).pathname;
 let server: RunningServer;
 let browser: Browser | undefined;
 
@@ -54,6 +56,9 @@ test("chat page: a typed message gets a streamed reply; temperature, top-p and m
   assert.equal(request.messages.length, 1);
   await page.waitForTimeout(100);
   assert.ok(chunks > 3, `the reply came as ${chunks} SSE events`);
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}chat-page.png`, fullPage: true });
+  t.diagnostic(`screenshot: ${SHOTS}chat-page.png; the reply came as ${chunks} SSE events`);
   // the same request without streaming gives the same text at temperature 0
   const whole = await fetch(`${server.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ ...request, stream: false }) }).then((r) => r.json()) as { choices: { message: { content: string } }[] };
   assert.equal(text.trim(), whole.choices[0]!.message.content.trim());
