@@ -18,8 +18,6 @@ export interface TokenLoopOptions extends SamplingOptions {
   readonly seed?: number; // default: random
   readonly eosIds?: readonly number[];
   readonly cache?: KvCache; // continue a cache (its positions must hold a prefix of the prompt)
-  /** Called with each generated id and the raw logits it was sampled from (log-probabilities for a server). */
-  readonly onLogits?: (id: number, logits: Float32Array) => void;
 }
 
 export interface GenerationStats {
@@ -69,7 +67,6 @@ export async function* generateIds(lm: LanguageModel, promptIds: readonly number
     }
     stats.generatedTokens = n + 1;
     history.push(id);
-    o.onLogits?.(id, logits);
     yield id;
     start = performance.now();
     if (cache.length >= context) {

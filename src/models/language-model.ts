@@ -7,6 +7,11 @@ import type { Tensor } from "../tensor/tensor.js";
 import type { Tracer } from "../trace/trace.js";
 import type { TransformerConfig } from "./config.js";
 
+export interface Segment {
+  readonly ids: readonly number[];
+  readonly cache: KvCache;
+}
+
 export interface LanguageModel {
   readonly config: TransformerConfig;
   /**
@@ -14,6 +19,12 @@ export interface LanguageModel {
    * are appended to the cache.
    */
   forward(ids: readonly number[], cache: KvCache, tracer?: Tracer): Float32Array;
+  /**
+   * Several sequences in one pass (a server's decode step): each segment's ids continue its own cache.
+   * Rows of the result follow the segments in order, (Σ T, V). The matrix products run once over all rows,
+   * so weights are read once per step however many sequences there are; attention runs per segment.
+   */
+  forwardBatch(segments: readonly Segment[]): Float32Array;
   /** A cache for up to `capacity` positions (default: the context length). */
   newCache(capacity?: number): KvCache;
   /** Every weight tensor, for counting parameters and bytes (tied tensors once). */

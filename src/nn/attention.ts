@@ -35,6 +35,14 @@ export interface AttentionConfig {
   readonly rope?: { readonly invFreq: Float32Array; readonly style: RopeStyle }; // absent: positions come from elsewhere
 }
 
+/** Where one sequence's rows sit in a batch: rows row0 .. row0 + T − 1, continuing `cache` at position pos0. */
+export interface AttentionSegment {
+  readonly row0: number;
+  readonly T: number;
+  readonly cache: KvCache;
+  readonly pos0: number;
+}
+
 /** y (T, C) = attention(x (T, C)) for positions pos0 .. pos0 + T − 1; writes this call's k, v to the cache. */
 export function attention(
   backend: Backend,
@@ -47,22 +55,35 @@ export function attention(
   pos0: number,
   tracer: Tracer,
 ): Float32Array {
+  return batchedAttention(backend, x, [{ row0: 0, T, cache, pos0 }], w, cfg, layer, tracer);
+}
+
+/**
+ * The same over several sequences stacked as rows of x: the projections and RoPE run once over all rows
+ * (each row at its own position), then each segment attends over its own cache.
+ */
+export function batchedAttention(backend: Backend, x: Float32Array, segments: readonly AttentionSegment[], w: AttentionWeights, cfg: AttentionConfig, layer: number, tracer: Tracer): Float32Array {
   const { nHead, nKvHead, headDim } = cfg;
-  const q = linear(backend, x, T, w.wq, w.bq); // (T, H, hs)
-  const k = linear(backend, x, T, w.wk, w.bk); // (T, Hkv, hs)
-  const v = linear(backend, x, T, w.wv, w.bv); // (T, Hkv, hs)
+  const rows = segments.reduce((n, s) => n + s.T, 0);
+  const q = linear(backend, x, rows, w.wq, w.bq); // (rows, H, hs)
+  const k = linear(backend, x, rows, w.wk, w.bk); // (rows, Hkv, hs)
+  const v = linear(backend, x, rows, w.wv, w.bv); // (rows, Hkv, hs)
   if (cfg.rope) {
-    const positions = positionRange(pos0, T);
-    backend.rope(q, T, nHead, headDim, positions, cfg.rope.invFreq, cfg.rope.style);
-    backend.rope(k, T, nKvHead, headDim, positions, cfg.rope.invFreq, cfg.rope.style);
+    const positions = new Int32Array(rows);
+    for (const s of segments) positions.set(positionRange(s.pos0, s.T), s.row0);
+    backend.rope(q, rows, nHead, headDim, positions, cfg.rope.invFreq, cfg.rope.style);
+    backend.rope(k, rows, nKvHead, headDim, positions, cfg.rope.invFreq, cfg.rope.style);
   }
-  cache.write(layer, pos0, k, v);
-
-  const S = pos0 + T;
-  const out = new Float32Array(T * nHead * headDim); // (T, H, hs)
-  const probs = tracer.enabled ? new Float32Array(nHead * T * S) : undefined; // (H, T, S)
-  backend.attention(out, q, cache.k[layer]!, cache.v[layer]!, { T, pos0, nHead, nKvHead, headDim, window: cfg.window }, probs);
-  if (probs) tracer.record("attn_probs", probs, [nHead, T, S], layer);
-
-  return linear(backend, out, T, w.wo, w.bo); // (T, C)
+  const qWidth = nHead * headDim;
+  const kvWidth = nKvHead * headDim;
+  const out = new Float32Array(rows * qWidth); // (rows, H, hs)
+  for (const s of segments) {
+    s.cache.write(layer, s.pos0, k.subarray(s.row0 * kvWidth, (s.row0 + s.T) * kvWidth), v.subarray(s.row0 * kvWidth, (s.row0 + s.T) * kvWidth));
+    const S = s.pos0 + s.T;
+    const probs = tracer.enabled && segments.length === 1 ? new Float32Array(nHead * s.T * S) : undefined; // (H, T, S)
+    const shape = { T: s.T, pos0: s.pos0, nHead, nKvHead, headDim, window: cfg.window };
+    backend.attention(out.subarray(s.row0 * qWidth, (s.row0 + s.T) * qWidth), q.subarray(s.row0 * qWidth, (s.row0 + s.T) * qWidth), s.cache.k[layer]!, s.cache.v[layer]!, shape, probs);
+    if (probs) tracer.record("attn_probs", probs, [nHead, s.T, S], layer);
+  }
+  return linear(backend, out, rows, w.wo, w.bo); // (rows, C)
 }

@@ -153,6 +153,7 @@ async function respond(c: Context, state: ServerState, body: Body, promptIds: nu
     seed: optionalNumber(body, "seed", { integer: true }),
     stop: [...stopStrings(body), ...templateStops],
     logprobs,
+    ignoreEos: optionalBoolean(body, "ignore_eos") ?? false,
   };
   const stream = optionalBoolean(body, "stream") ?? false;
   const includeUsage = stream && typeof body.stream_options === "object" && body.stream_options !== null && (body.stream_options as { include_usage?: unknown }).include_usage === true;

@@ -161,3 +161,13 @@ test("a full queue answers 429 with Retry-After; a client that disconnects frees
   const next = await fetch(`${gguf.url}/v1/completions`, { method: "POST", body: JSON.stringify({ model: ggufName, prompt: "A", max_tokens: 2 }) });
   assert.equal(next.status, 200, "the slot was freed when the client left");
 });
+
+test("sequences decoded together in one batch give what each gives alone (continuous batching)", async () => {
+  const client = clientOf(bundled); // two slots: the third request waits, then joins the running batch
+  const prompts = ["The jury said", "In the morning, the", "He looked at her and"];
+  const ask = (prompt: string, seed: number) => client.completions.create({ model: BUNDLED_MODEL_NAME, prompt, max_tokens: 20, temperature: 0.9, seed }).then((r) => r.choices[0]!.text);
+  const alone: string[] = [];
+  for (const [i, p] of prompts.entries()) alone.push(await ask(p, i));
+  const together = await Promise.all(prompts.map((p, i) => ask(p, i)));
+  assert.deepEqual(together, alone);
+});

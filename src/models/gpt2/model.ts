@@ -6,7 +6,7 @@
  *                    x = x + mlp(LayerNorm₂(x))             GELU (tanh) MLP
  *   logits = LayerNorm_f(x) · wteᵀ                          (T, V)
  */
-import { attention, type AttentionConfig } from "../../nn/attention.js";
+import { batchedAttention, type AttentionConfig, type AttentionSegment } from "../../nn/attention.js";
 import { geluMlp } from "../../nn/feed-forward.js";
 import { KvCache } from "../../nn/kv-cache.js";
 import { embedding, linear } from "../../nn/linear.js";
@@ -15,7 +15,7 @@ import type { Backend } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { NO_TRACE, type Tracer } from "../../trace/trace.js";
 import type { TransformerConfig } from "../config.js";
-import type { LanguageModel } from "../language-model.js";
+import type { LanguageModel, Segment } from "../language-model.js";
 import type { Gpt2Weights } from "./weights.js";
 
 export class Gpt2Model implements LanguageModel {
@@ -34,19 +34,35 @@ export class Gpt2Model implements LanguageModel {
   }
 
   forward(ids: readonly number[], cache: KvCache, tracer: Tracer = NO_TRACE): Float32Array {
+    return this.run([{ ids, cache }], tracer);
+  }
+
+  forwardBatch(segments: readonly Segment[]): Float32Array {
+    return this.run(segments, NO_TRACE);
+  }
+
+  /** The forward pass over one or more sequences stacked as rows (T below counts all of them). */
+  private run(segments: readonly Segment[], tracer: Tracer): Float32Array {
     const { backend: be, weights: w, config: c } = this;
-    const T = ids.length;
-    const pos0 = cache.length;
+    const rowsOf: AttentionSegment[] = [];
+    const positionIds: number[] = [];
+    let T = 0;
+    for (const s of segments) {
+      const pos0 = s.cache.length;
+      if (pos0 + s.ids.length > c.contextLength) throw new RangeError(`GPT-2 has learned positions for ${c.contextLength} tokens; asked for ${pos0 + s.ids.length}`);
+      rowsOf.push({ row0: T, T: s.ids.length, cache: s.cache, pos0 });
+      for (let t = 0; t < s.ids.length; t++) positionIds.push(pos0 + t);
+      T += s.ids.length;
+    }
     const C = c.dim;
-    if (pos0 + T > c.contextLength) throw new RangeError(`GPT-2 has learned positions for ${c.contextLength} tokens; asked for ${pos0 + T}`);
-    const x = embedding(be, w.tokenEmbedding, ids); // (T, C)
-    const positions = embedding(be, w.positionEmbedding, Array.from({ length: T }, (_, t) => pos0 + t)); // (T, C)
+    const x = embedding(be, w.tokenEmbedding, segments.length === 1 ? segments[0]!.ids : segments.flatMap((s) => s.ids)); // (T, C)
+    const positions = embedding(be, w.positionEmbedding, positionIds); // (T, C)
     be.add(x, x, positions);
     if (tracer.enabled) tracer.record("embed", x, [T, C]);
     w.layers.forEach((layer, l) => {
       const h = norm(be, "layernorm", x, layer.ln1, c.normEps);
       if (tracer.enabled) tracer.record("attn_norm", h, [T, C], l);
-      const attnOut = attention(be, h, T, layer.attn, this.attentionConfig, cache, l, pos0, tracer);
+      const attnOut = batchedAttention(be, h, rowsOf, layer.attn, this.attentionConfig, l, tracer);
       if (tracer.enabled) tracer.record("attn_out", attnOut, [T, C], l);
       be.add(x, x, attnOut);
 
@@ -57,7 +73,7 @@ export class Gpt2Model implements LanguageModel {
       be.add(x, x, ffnOut);
       if (tracer.enabled) tracer.record("resid", x, [T, C], l);
     });
-    cache.length = pos0 + T;
+    for (const s of rowsOf) s.cache.length = s.pos0 + s.T;
     const final = norm(be, "layernorm", x, w.lnF, c.normEps);
     if (tracer.enabled) tracer.record("final_norm", final, [T, C]);
     const logits = linear(be, final, T, w.output); // (T, V)

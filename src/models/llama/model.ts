@@ -6,7 +6,7 @@
  *                    x = x + feedForward(rmsNorm(x))         SwiGLU, or a mixture of SwiGLU experts
  *   logits = rmsNorm(x) · Woutᵀ                              (T, V)
  */
-import { attention, type AttentionConfig } from "../../nn/attention.js";
+import { batchedAttention, type AttentionConfig, type AttentionSegment } from "../../nn/attention.js";
 import { swiGlu } from "../../nn/feed-forward.js";
 import { KvCache } from "../../nn/kv-cache.js";
 import { embedding, linear } from "../../nn/linear.js";
@@ -17,7 +17,7 @@ import type { Backend } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { NO_TRACE, type Tracer } from "../../trace/trace.js";
 import type { TransformerConfig } from "../config.js";
-import type { LanguageModel } from "../language-model.js";
+import type { LanguageModel, Segment } from "../language-model.js";
 import type { LlamaWeights } from "./weights.js";
 
 export class LlamaModel implements LanguageModel {
@@ -45,16 +45,29 @@ export class LlamaModel implements LanguageModel {
   }
 
   forward(ids: readonly number[], cache: KvCache, tracer: Tracer = NO_TRACE): Float32Array {
+    return this.run([{ ids, cache }], tracer);
+  }
+
+  forwardBatch(segments: readonly Segment[]): Float32Array {
+    return this.run(segments, NO_TRACE);
+  }
+
+  /** The forward pass over one or more sequences stacked as rows (T below counts all of them). */
+  private run(segments: readonly Segment[], tracer: Tracer): Float32Array {
     const { backend: be, weights: w, config: c } = this;
-    const T = ids.length;
-    const pos0 = cache.length;
+    const rowsOf: AttentionSegment[] = [];
+    let T = 0;
+    for (const s of segments) {
+      rowsOf.push({ row0: T, T: s.ids.length, cache: s.cache, pos0: s.cache.length });
+      T += s.ids.length;
+    }
     const C = c.dim;
-    let x = embedding(be, w.tokenEmbedding, ids); // (T, C)
+    let x = embedding(be, w.tokenEmbedding, segments.length === 1 ? segments[0]!.ids : segments.flatMap((s) => s.ids)); // (T, C)
     if (tracer.enabled) tracer.record("embed", x, [T, C]);
     w.layers.forEach((layer, l) => {
       const h = norm(be, "rmsnorm", x, { weight: layer.attnNorm }, c.normEps); // (T, C)
       if (tracer.enabled) tracer.record("attn_norm", h, [T, C], l);
-      const attnOut = attention(be, h, T, layer.attn, this.attentionConfig, cache, l, pos0, tracer); // (T, C)
+      const attnOut = batchedAttention(be, h, rowsOf, layer.attn, this.attentionConfig, l, tracer); // (T, C)
       if (tracer.enabled) tracer.record("attn_out", attnOut, [T, C], l);
       be.add(x, x, attnOut);
 
@@ -65,7 +78,7 @@ export class LlamaModel implements LanguageModel {
       be.add(x, x, ffnOut);
       if (tracer.enabled) tracer.record("resid", x, [T, C], l);
     });
-    cache.length = pos0 + T;
+    for (const s of rowsOf) s.cache.length = s.pos0 + s.T;
     x = norm(be, "rmsnorm", x, { weight: w.outputNorm }, c.normEps);
     if (tracer.enabled) tracer.record("final_norm", x, [T, C]);
     const logits = linear(be, x, T, w.output); // (T, V)
