@@ -9,6 +9,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { writeSafetensors, type TensorToSave } from "../formats/safetensors.js";
+import { transpose2d } from "../models/weight-loader.js";
+import { Tensor } from "../tensor/tensor.js";
 import type { TrainableModel } from "./models/trainable.js";
 
 export interface SpecialIds {
@@ -16,23 +18,17 @@ export interface SpecialIds {
   readonly eos?: number;
 }
 
-const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-
-function transposed(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
-  return out;
-}
+/** GPT-2's projections that Hugging Face stores as Conv1D, (in, out). */
+export const isConv1dWeight = (name: string) => /\.(c_attn|c_proj|c_fc)\.weight$/.test(name);
 
 /** The tensors as the Hugging Face checkpoint stores them. */
 export function hfTensors(model: TrainableModel): TensorToSave[] {
   const { shape } = model;
   const out: TensorToSave[] = [];
   for (const p of model.parameters.list) {
-    const v = p.variable;
-    const conv1d = shape.architecture === "gpt2" && /\.(c_attn|c_proj|c_fc)\.weight$/.test(p.name);
-    const data = conv1d ? transposed(v.data, v.shape[0]!, v.shape[1]!) : v.data;
-    out.push({ name: p.name, dtype: "f32", shape: conv1d ? [v.shape[1]!, v.shape[0]!] : v.shape, bytes: bytesOf(data) });
+    const t = Tensor.fromF32(p.variable.shape, p.variable.data);
+    const stored = shape.architecture === "gpt2" && isConv1dWeight(p.name) ? transpose2d(t) : t;
+    out.push({ name: p.name, dtype: "f32", shape: stored.shape, bytes: stored.bytes });
   }
   if (shape.architecture === "gpt2" && !shape.bias) {
     const have = new Set(out.map((t) => t.name));

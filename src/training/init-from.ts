@@ -10,6 +10,8 @@ import { dequantize } from "../backends/reference/dequantize.js";
 import { UserError } from "../core/errors.js";
 import { TensorReader } from "../formats/stored-tensor.js";
 import { openModelFile } from "../models/load.js";
+import { transpose2d } from "../models/weight-loader.js";
+import { isConv1dWeight } from "./export.js";
 import { completeShape, type ModelShape } from "./models/shape.js";
 import type { TrainableModel } from "./models/trainable.js";
 
@@ -60,15 +62,9 @@ export function openPretrained(dir: string, overrides: { blockSize?: number; dro
           // GPT-2 checkpoints name their blocks with or without the "transformer." prefix
           const stored = byName.get(p.name) ?? byName.get(p.name.replace(/^transformer\./, ""));
           if (!stored) throw new UserError(dir, `checkpoint has no tensor "${p.name}"`);
-          let values = dequantize(reader.read(stored));
+          const tensor = reader.read(stored);
+          let values = dequantize(file.conv1d && isConv1dWeight(p.name) ? transpose2d(tensor) : tensor); // (in, out) → (out, in)
           const v = p.variable;
-          const conv1d = file.conv1d && /\.(c_attn|c_proj|c_fc)\.weight$/.test(p.name);
-          if (conv1d) {
-            const [rows, cols] = [v.shape[1]!, v.shape[0]!]; // stored (in, out)
-            const t = new Float32Array(values.length);
-            for (let r = 0; r < rows; r++) for (let col = 0; col < cols; col++) t[col * rows + r] = values[r * cols + col]!;
-            values = t;
-          }
           if (p.name.endsWith("wpe.weight")) values = values.subarray(0, v.size); // a shorter training window
           if (values.length !== v.size) throw new UserError(dir, `tensor "${p.name}" has ${values.length} values, the model expects ${v.size}`);
           v.data.set(values);
