@@ -148,14 +148,8 @@ function run(flags: TrainFlags): void {
       checkpointInterval: int("--checkpoint-interval", flags.checkpointInterval, 0) ?? s.checkpointInterval,
       seed: int("--seed", flags.seed, 0) ?? s.seed,
     };
-    let tokenizer: "char" | { json: string };
-    tokenizer = tokenizerFlag === "char" ? "char" : { json: tokenizerJsonAt(tokenizerFlag) };
-    try {
-      result = trainRun({ out, title, backend, fresh: { text, tokenizer, shape, settings, initFrom }, onLog, onCheckpoint });
-    } catch (e) {
-      if (e instanceof Error && !(e instanceof UserError) && /nEmbd|nHead|RoPE|grouped/.test(e.message)) throw new UserError("model shape", e.message);
-      throw e;
-    }
+    const tokenizer = tokenizerFlag === "char" ? "char" : { json: tokenizerJsonAt(tokenizerFlag) };
+    result = trainRun({ out, title, backend, fresh: { text, tokenizer, shape, settings, initFrom }, onLog, onCheckpoint });
   }
   const seconds = (performance.now() - started) / 1000;
   const last = result.lastEvaluation;

@@ -3,6 +3,8 @@
  * (learned positions, LayerNorm, GELU MLP, tied head, biases optional); `llama` is Llama's (RoPE, RMSNorm,
  * SwiGLU, grouped-query attention, no biases).
  */
+import { UserError } from "../../core/errors.js";
+
 export interface ModelShape {
   readonly architecture: "gpt2" | "llama";
   readonly vocabSize: number;
@@ -32,9 +34,9 @@ export function completeShape(partial: Partial<ModelShape> & Pick<ModelShape, "a
     ropeTheta: 10000,
     ...partial,
   };
-  if (shape.nEmbd % shape.nHead !== 0) throw new Error(`nEmbd ${shape.nEmbd} is not a multiple of nHead ${shape.nHead}`);
-  if (shape.nHead % shape.nKvHead !== 0) throw new Error(`nHead ${shape.nHead} is not a multiple of nKvHead ${shape.nKvHead}`);
-  if (llama && (shape.nEmbd / shape.nHead) % 2 !== 0) throw new Error(`RoPE needs an even head size, got ${shape.nEmbd / shape.nHead}`);
-  if (!llama && shape.nKvHead !== shape.nHead) throw new Error("gpt2 has no grouped-query attention: nKvHead must equal nHead");
+  if (shape.nEmbd % shape.nHead !== 0) throw new UserError("model shape", `nEmbd ${shape.nEmbd} is not a multiple of nHead ${shape.nHead}`);
+  if (shape.nHead % shape.nKvHead !== 0) throw new UserError("model shape", `nHead ${shape.nHead} is not a multiple of nKvHead ${shape.nKvHead}`);
+  if (llama && (shape.nEmbd / shape.nHead) % 2 !== 0) throw new UserError("model shape", `RoPE needs an even head size, got ${shape.nEmbd / shape.nHead}`);
+  if (!llama && shape.nKvHead !== shape.nHead) throw new UserError("model shape", "gpt2 has no grouped-query attention: nKvHead must equal nHead");
   return shape;
 }
