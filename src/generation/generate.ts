@@ -9,7 +9,7 @@ import { Rng } from "../core/rng.js";
 import { UserError } from "../core/errors.js";
 import type { LanguageModel } from "../models/language-model.js";
 import type { KvCache } from "../nn/kv-cache.js";
-import { applyChain, greedy, pick, samplerChain, type SamplingOptions } from "./samplers.js";
+import { sampleToken, samplerChain, type SamplingOptions } from "./samplers.js";
 
 export type StopReason = "eos" | "stop" | "length" | "context";
 
@@ -39,7 +39,7 @@ export async function* generateIds(lm: LanguageModel, promptIds: readonly number
   if (promptIds.length === 0) throw new UserError("prompt", "is empty and the model has no BOS token to start from");
   if (promptIds.length >= context) throw new UserError("prompt", `${promptIds.length} tokens do not fit the model's context of ${context} tokens (at least one must be left to generate)`);
   const rng = new Rng(o.seed ?? Math.floor(Math.random() * 2 ** 32));
-  const { steps, greedy: isGreedy } = samplerChain(o);
+  const chain = samplerChain(o);
   const eos = new Set(o.eosIds ?? []);
   const maxTokens = o.maxTokens ?? Infinity;
   const cache = o.cache ?? lm.newCache(context);
@@ -59,7 +59,7 @@ export async function* generateIds(lm: LanguageModel, promptIds: readonly number
   stats.decodeMs = 0;
   for (let n = 0; n < maxTokens; n++) {
     start = performance.now(); // decode time counts sampling and the forward pass, not the consumer
-    const id = isGreedy ? greedy(applyChain(steps, logits, history)) : pick(applyChain(steps, logits, history), rng.next());
+    const id = sampleToken(chain, logits, history, () => rng.next());
     stats.decodeMs += performance.now() - start;
     if (eos.has(id)) {
       stats.stopReason = "eos";

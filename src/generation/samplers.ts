@@ -133,7 +133,12 @@ export interface SamplingOptions {
  * The chain for a set of options, in Hugging Face's order: penalties, temperature, then the truncations
  * (top-k, top-p, min-p) on the tempered distribution. At temperature 0 only the penalties run, then argmax.
  */
-export function samplerChain(o: SamplingOptions): { steps: SamplerStep[]; greedy: boolean } {
+export interface SamplerChain {
+  readonly steps: SamplerStep[];
+  readonly greedy: boolean;
+}
+
+export function samplerChain(o: SamplingOptions): SamplerChain {
   const steps: SamplerStep[] = [];
   const lastN = o.repetitionLastN ?? 64;
   if ((o.repetitionPenalty ?? 1) !== 1) steps.push(repetitionPenalty(o.repetitionPenalty!, lastN));
@@ -145,4 +150,10 @@ export function samplerChain(o: SamplingOptions): { steps: SamplerStep[]; greedy
   if ((o.topP ?? 1) < 1) steps.push(topP(o.topP!));
   if (o.minP) steps.push(minP(o.minP));
   return { steps, greedy: false };
+}
+
+/** The next token: the chain's steps over the logits, then argmax (greedy) or a draw with `r` ∈ [0, 1). */
+export function sampleToken(chain: SamplerChain, logits: Float32Array, history: readonly number[], r: () => number): number {
+  const candidates = applyChain(chain.steps, logits, history);
+  return chain.greedy ? greedy(candidates) : pick(candidates, r());
 }

@@ -12,7 +12,7 @@
 import { Rng } from "../core/rng.js";
 import { emptyStats, type GenerationStats } from "../generation/generate.js";
 import type { Model } from "../generation/model.js";
-import { applyChain, greedy, pick, samplerChain, type SamplingOptions } from "../generation/samplers.js";
+import { sampleToken, samplerChain, type SamplerChain, type SamplingOptions } from "../generation/samplers.js";
 import { StopStringFilter } from "../generation/stop-strings.js";
 import type { KvCache } from "../nn/kv-cache.js";
 import { StreamingDecoder } from "../tokenizers/streaming-decoder.js";
@@ -150,9 +150,8 @@ export class Scheduler {
     slot.tokens = slot.tokens.slice(0, cachedTokens);
     const decoder = new StreamingDecoder(model.tokenizer);
     decoder.prime(request.promptIds);
-    const { steps, greedy: isGreedy } = samplerChain(request.sampling);
     const sequence: Sequence = {
-      slot, request, resolve, cachedTokens, decoder, steps, isGreedy,
+      slot, request, resolve, cachedTokens, decoder, chain: samplerChain(request.sampling),
       rng: new Rng(request.seed ?? Math.floor(Math.random() * 2 ** 32)),
       stops: new StopStringFilter(request.stop),
       eos: new Set(request.ignoreEos ? [] : model.eosIds),
@@ -171,7 +170,7 @@ export class Scheduler {
   /** Samples a sequence's next token from its logits and emits text; finishes it at EOS, a stop, or a limit. */
   private advance(s: Sequence, logits: Float32Array): void {
     const { request } = s;
-    const id = s.isGreedy ? greedy(applyChain(s.steps, logits, s.history)) : pick(applyChain(s.steps, logits, s.history), s.rng.next());
+    const id = sampleToken(s.chain, logits, s.history, () => s.rng.next());
     if (s.eos.has(id)) return this.finish(s, "stop", "eos");
     s.ids.push(id);
     s.history.push(id);
@@ -225,8 +224,7 @@ interface Sequence {
   readonly resolve: (r: GenerationResult) => void;
   readonly cachedTokens: number;
   readonly decoder: StreamingDecoder;
-  readonly steps: ReturnType<typeof samplerChain>["steps"];
-  readonly isGreedy: boolean;
+  readonly chain: SamplerChain;
   readonly rng: Rng;
   readonly stops: StopStringFilter;
   readonly eos: ReadonlySet<number>;
