@@ -48,7 +48,6 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   private readonly kernels: Kernels;
   private top: number; // next free byte
   private readonly pointers = new WeakMap<Uint8Array | Tensor, number>();
-  private scratch = { ptr: 0, size: 0 };
   private readonly regions = new Map<string, { ptr: number; size: number }>();
   private readonly heapBuffers = new WeakSet<ArrayBufferLike>(); // every buffer object wasm memory has had
   readonly threads: number;
@@ -133,12 +132,6 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     return ptr;
   }
 
-  /** A scratch region of at least `bytes`, reused across calls. */
-  private scratchOf(bytes: number): number {
-    if (this.scratch.size < bytes) this.scratch = { ptr: this.allocate(Math.max(bytes, 2 * this.scratch.size)).byteOffset, size: Math.max(bytes, 2 * this.scratch.size) };
-    return this.scratch.ptr;
-  }
-
   /** A named scratch region of at least `bytes`, reused across calls (each name its own region). */
   private region(name: string, bytes: number): number {
     const have = this.regions.get(name);
@@ -155,25 +148,26 @@ export class WasmBackend extends ReferenceBackend implements Backend {
    * `copyBack` copies the staged outputs out again.
    */
   private place(arrays: readonly (readonly [Float32Array, number, "in" | "out" | "inout"])[]): { ptrs: number[]; copyBack(): void } {
-    let offset = 0;
-    const staged: [number, Float32Array, number, string][] = [];
-    const ptrs = arrays.map(([a, n, mode]) => {
-      if (a.length < n) throw new Error(`wasm backend: an array of ${a.length} floats where ${n} are needed`);
-      if (this.heapBuffers.has(a.buffer)) return a.byteOffset;
-      staged.push([offset, a, n, mode]);
-      const at = offset;
-      offset += Math.ceil((n * 4) / 64) * 64;
-      return -1 - at; // resolved below, once the staging region's base is known
+    for (const [a, n] of arrays) if (a.length < n) throw new Error(`wasm backend: an array of ${a.length} floats where ${n} are needed`);
+    // offsets of the arrays that need staging, 64-byte aligned, within one staging region
+    const offsets = new Map<number, number>();
+    let size = 0;
+    arrays.forEach(([a, n], i) => {
+      if (this.heapBuffers.has(a.buffer)) return;
+      offsets.set(i, size);
+      size += Math.ceil((n * 4) / 64) * 64;
     });
-    const base = staged.length > 0 ? this.region("staging", offset) : 0;
-    for (const [at, a, n, mode] of staged) if (mode !== "out") new Float32Array(this.memory.buffer, base + at, n).set(a.subarray(0, n));
+    const base = size > 0 ? this.region("staging", size) : 0;
+    const staged = [...offsets].map(([i, at]) => ({ ptr: base + at, array: arrays[i]![0], n: arrays[i]![1], mode: arrays[i]![2] }));
+    for (const s of staged) if (s.mode !== "out") new Float32Array(this.memory.buffer, s.ptr, s.n).set(s.array.subarray(0, s.n));
     return {
-      ptrs: ptrs.map((p) => (p < 0 ? base + (-1 - p) : p)),
+      ptrs: arrays.map(([a], i) => (offsets.has(i) ? base + offsets.get(i)! : a.byteOffset)),
       copyBack: () => {
-        for (const [at, a, n, mode] of staged) if (mode !== "in") a.set(new Float32Array(this.memory.buffer, base + at, n));
+        for (const s of staged) if (s.mode !== "in") s.array.set(new Float32Array(this.memory.buffer, s.ptr, s.n));
       },
     };
   }
+
 
   override gemm(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean, accumulate: boolean): void {
     const { ptrs: [cPtr, aPtr, bPtr], copyBack } = this.place([[c, M * N, accumulate ? "inout" : "out"], [a, M * K, "in"], [b, K * N, "in"]]);
@@ -273,7 +267,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const yBytes = T * N * 4;
     const quantized = w.dtype !== "f32" && w.dtype !== "f16" && w.dtype !== "bf16";
     const qBytes = quantized ? T * K + (T * K) / 8 : 0; // int8 quants + one f32 scale per 32 (or per 256)
-    const base = this.scratchOf(xBytes + yBytes + qBytes + 192);
+    const base = this.region("matmul", xBytes + yBytes + qBytes + 192);
     const xPtr = base;
     const yPtr = Math.ceil((xPtr + xBytes) / 64) * 64;
     const qsPtr = Math.ceil((yPtr + yBytes) / 64) * 64;
