@@ -68,6 +68,7 @@ export function trainRun(options: RunOptions): RunResult {
   let shape: ModelShape;
   let settings: TrainSettings;
   let tokenizerJson: string;
+  let vocabulary: ReturnType<typeof parseTokenizer>;
   let dataset: TokenDataset;
   let resumeState;
   if (options.resume) {
@@ -79,24 +80,25 @@ export function trainRun(options: RunOptions): RunResult {
     settings = { ...info.settings, ...(options.resume.iters ? { iters: options.resume.iters } : {}) };
     resumeState = info.state;
     tokenizerJson = readFileSync(join(out, "tokenizer.json"), "utf8");
+    vocabulary = parseTokenizer(tokenizerJson);
     dataset = TokenDataset.load(join(out, "tokens.bin"));
   } else {
     const fresh = options.fresh;
     if (!fresh) throw new Error("trainRun: neither fresh nor resume");
     if (existsSync(checkpointPath)) throw new UserError(out, "already holds a training run (checkpoint.safetensors): pass --resume to continue it, or choose another --out");
     mkdirSync(out, { recursive: true });
+    const chars = fresh.tokenizer === "char" && !fresh.initFrom ? characterVocabulary(fresh.text) : undefined;
+    if (chars) tokenizerJson = JSON.stringify(charTokenizerJson(chars));
+    else tokenizerJson = fresh.initFrom ? fresh.initFrom.tokenizerJson : (fresh.tokenizer as { json: string }).json;
+    vocabulary = parseTokenizer(tokenizerJson);
     let ids: number[];
-    if (fresh.initFrom) tokenizerJson = fresh.initFrom.tokenizerJson;
-    else if (fresh.tokenizer === "char") tokenizerJson = JSON.stringify(charTokenizerJson(characterVocabulary(fresh.text)));
-    else tokenizerJson = fresh.tokenizer.json;
-    const tokenizer = parseTokenizer(tokenizerJson);
-    if (fresh.tokenizer === "char" && !fresh.initFrom) {
+    if (chars) {
       // one id per character: a direct lookup gives what the tokenizer.json encodes (tested against it)
-      const idOf = new Map(characterVocabulary(fresh.text).map((ch, i) => [ch, i]));
+      const idOf = new Map(chars.map((ch, i) => [ch, i]));
       ids = [];
       for (const ch of fresh.text) ids.push(idOf.get(ch)!);
-    } else ids = tokenizer.encode(fresh.text);
-    const vocabSize = tokenizer.vocabSize;
+    } else ids = vocabulary.encode(fresh.text);
+    const vocabSize = vocabulary.vocabSize;
     shape = fresh.initFrom?.shape ?? completeShape({ ...fresh.shape, vocabSize });
     if (vocabSize > shape.vocabSize) throw new UserError("--init-from", `the tokenizer has ${vocabSize} tokens, the model's embedding only ${shape.vocabSize}`);
     settings = fresh.settings;
@@ -126,7 +128,6 @@ export function trainRun(options: RunOptions): RunResult {
     kept.forEach(remember);
   }
   // the end-of-text token, when the vocabulary has one, is the model's EOS (as GPT-2's <|endoftext|>)
-  const vocabulary = parseTokenizer(tokenizerJson);
   const eos = vocabulary.specialTokens.get("<|endoftext|>") ?? vocabulary.eosId;
   const special = eos === undefined ? {} : { eos };
   trainer.run({
