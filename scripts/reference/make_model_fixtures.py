@@ -15,32 +15,15 @@ comparison measures glassbox's arithmetic, not the rounding of the checkpoint.
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
 
+from safetensors_io import write_safetensors
+
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "models")
 T = 24  # positions in the reference sequence (longer than mistral's window of 16)
 DTYPES = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}
-SAFE_NAMES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        t = t.contiguous()
-        raw = t.view(torch.int16).numpy().tobytes() if t.dtype == torch.bfloat16 else t.numpy().tobytes()
-        header[name] = {"dtype": SAFE_NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    text = json.dumps(header)
-    text += " " * ((8 - (8 + len(text)) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text.encode())
-        for b in blobs:
-            f.write(b)
 
 
 # ---------------------------------------------------------------- random weights

@@ -19,10 +19,11 @@ the comparison measures glassbox's float32 arithmetic, not the reference's.
 import json
 import math
 import os
-import struct
 
 import torch
 import torch.nn.functional as F
+
+from safetensors_io import write_safetensors
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "training")
 TRAIN = {"steps": 10, "lr": 1e-2, "min_lr": 1e-3, "warmup": 3, "decay_steps": 10, "beta1": 0.9, "beta2": 0.99,
@@ -35,23 +36,6 @@ CONFIGS = {
     "llama": {"architecture": "llama", "vocabSize": 37, "blockSize": 8, "nLayer": 2, "nHead": 4, "nKvHead": 2, "nEmbd": 16,
               "ffnDim": 48, "bias": False, "tieEmbeddings": False, "normEps": 1e-6, "ropeTheta": 10000.0},
 }
-
-
-def write_safetensors(path, tensors, metadata):
-    names = {torch.float64: "F64", torch.int32: "I32"}
-    header, blobs, offset = {"__metadata__": metadata}, [], 0
-    for name, t in tensors.items():
-        raw = t.contiguous().numpy().tobytes()
-        header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    text = json.dumps(header)
-    text += " " * ((8 - (8 + len(text)) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text.encode())
-        for b in blobs:
-            f.write(b)
 
 
 def init_params(cfg, g):
