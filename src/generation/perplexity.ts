@@ -50,10 +50,12 @@ export function perplexity(lm: LanguageModel, tokenizer: Tokenizer, text: string
   let nll = 0;
   let nll2 = 0;
   let count = 0;
+  const cache = lm.newCache(N); // one cache, emptied for each window (each window is scored from scratch)
   for (let c = 0; c < chunks; c++) {
     const window = ids.slice(c * N, (c + 1) * N);
     if (addsBos) window[0] = tokenizer.bosId!;
-    const logits = lm.forward(window, lm.newCache(N));
+    cache.truncate(0);
+    const logits = lm.forward(window, cache);
     for (let j = first; j < N - 1; j++) {
       const v = negativeLogLikelihood(logits.subarray(j * V, (j + 1) * V), ids[c * N + j + 1]!);
       nll += v;

@@ -1,7 +1,11 @@
+import type { Backend } from "../tensor/backend.js";
+
 /**
  * KV cache: the keys and values of every position seen so far, per layer, so that decoding one more token
  * costs one position of work instead of re-running the whole prefix.
  *   k[layer], v[layer]: (capacity, Hkv, hs); positions 0 .. length − 1 are filled.
+ * Given a backend that allocates (wasm), the cache lives in the backend's memory, where its attention
+ * kernel reads it without a copy; the memory goes back to the backend when the cache is collected.
  */
 export class KvCache {
   readonly k: Float32Array[];
@@ -14,10 +18,18 @@ export class KvCache {
     readonly capacity: number,
     readonly nKvHead: number,
     readonly headDim: number,
+    backend?: Backend,
   ) {
     const size = capacity * nKvHead * headDim;
-    this.k = Array.from({ length: nLayers }, () => new Float32Array(size));
-    this.v = Array.from({ length: nLayers }, () => new Float32Array(size));
+    if (backend?.allocate) {
+      const bytes = backend.allocate(2 * nLayers * size * 4, this);
+      const all = new Float32Array(bytes.buffer, bytes.byteOffset, 2 * nLayers * size);
+      this.k = Array.from({ length: nLayers }, (_, l) => all.subarray(2 * l * size, (2 * l + 1) * size));
+      this.v = Array.from({ length: nLayers }, (_, l) => all.subarray((2 * l + 1) * size, (2 * l + 2) * size));
+    } else {
+      this.k = Array.from({ length: nLayers }, () => new Float32Array(size));
+      this.v = Array.from({ length: nLayers }, () => new Float32Array(size));
+    }
   }
 
   /** Copies k, v (T, Hkv, hs) into positions pos0 .. pos0 + T − 1 of a layer. */

@@ -25,8 +25,11 @@ export interface AttentionShape {
 export interface Backend {
   readonly name: string;
 
-  /** Memory for a weight tensor where this backend's kernels read it best (default: an ordinary buffer). */
-  allocate?(byteLength: number): Uint8Array;
+  /**
+   * Zeroed memory where this backend's kernels read it best (default: an ordinary buffer): weights, KV
+   * caches. With an `owner`, the memory is returned to the backend once the owner is garbage-collected.
+   */
+  allocate?(byteLength: number, owner?: object): Uint8Array;
 
   /** Bytes the backend can still hold, when it has a ceiling (WebAssembly: 4 GiB). */
   readonly capacity?: number;

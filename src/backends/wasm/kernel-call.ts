@@ -1,11 +1,13 @@
 /**
  * One kernel call as plain integers, so the main thread and the worker threads can run the same call on
  * different ranges of its rows: the job is written into a shared Int32Array and each thread reads it.
- * Every parallel kernel takes its own arguments followed by the row range (r0, r1) it should compute.
+ * Every parallel kernel takes its own arguments followed by the row range (r0, r1) it should compute, and
+ * may take one more: the index of the thread running it (0 = the main thread), for per-thread scratch.
  */
 export const KERNEL_IDS = [
   "matmul_f32", "matmul_half", "matmul_q8_0", "matmul_q4_0", "matmul_q5_0", "matmul_q4_k", "matmul_q6_k",
   "gemm_f32", "transpose_f32", "attention_forward", "attention_backward", "add_f32", "gelu_tanh", "gelu_tanh_backward", "swiglu", "swiglu_backward", "cross_entropy", "cross_entropy_backward",
+  "attention_cached",
 ] as const;
 export type KernelName = (typeof KERNEL_IDS)[number];
 
@@ -29,9 +31,10 @@ export function shareOf(job: KernelJob, index: number, threads: number): [number
   return [Math.min(start, job.rows), end];
 }
 
-/** Runs rows r0 .. r1 − 1 of a job with a module's exports. */
-export function runRows(kernels: Exports, job: KernelJob, r0: number, r1: number): void {
-  if (r1 > r0) kernels[job.kernel]!(...job.args, r0, r1);
+/** Runs rows r0 .. r1 − 1 of a job with a module's exports, as thread `thread` (a kernel that does not
+ *  declare the thread parameter ignores it: WebAssembly drops extra arguments from JavaScript). */
+export function runRows(kernels: Exports, job: KernelJob, r0: number, r1: number, thread: number): void {
+  if (r1 > r0) kernels[job.kernel]!(...job.args, r0, r1, thread);
 }
 
 // Control block layout (Int32Array over a SharedArrayBuffer)

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { UserError } from "../../core/errors.js";
 import type { DType } from "../../core/dtype.js";
-import type { AdamWStep, Backend, BatchShape } from "../../tensor/backend.js";
+import type { AdamWStep, AttentionShape, Backend, BatchShape } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ReferenceBackend } from "../reference/reference-backend.js";
 import { CTRL, EXIT, runRows, shareOf, writeJob, type KernelJob, type KernelName } from "./kernel-call.js";
@@ -26,7 +26,7 @@ const WORKER = new URL("./worker.js", import.meta.url);
 
 interface Kernels extends Record<string, (...args: number[]) => void> {
   quantize_q8_0(x: number, qs: number, ds: number, T: number, K: number): void;
-  quantize_q8_k(x: number, qs: number, ds: number, T: number, K: number): void;
+  quantize_q8_k(x: number, qs: number, ds: number, bsums: number, T: number, K: number): void;
   adamw(p: number, g: number, m: number, v: number, n: number, shrink: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
 }
 
@@ -50,6 +50,9 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   private readonly pointers = new WeakMap<Uint8Array | Tensor, number>();
   private readonly regions = new Map<string, { ptr: number; size: number }>();
   private readonly heapBuffers = new WeakSet<ArrayBufferLike>(); // every buffer object wasm memory has had
+  // blocks whose owner was garbage-collected (a KV cache dropped), reused before the heap grows
+  private readonly freeBlocks: { ptr: number; size: number }[] = [];
+  private readonly reclaim = new FinalizationRegistry<{ ptr: number; size: number }>((block) => this.freeBlocks.push(block));
   readonly threads: number;
   private readonly workers: Worker[] = [];
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(CTRL.size * 4));
@@ -82,13 +85,13 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   /** Runs a kernel over all threads: workers take their shares of the rows, the main thread the first. */
   private run(job: KernelJob, work: number): void {
     const parallel = this.workers.length > 0 && work >= PARALLEL_MIN_WORK && job.rows >= this.threads * job.align;
-    if (!parallel) return runRows(this.kernels, job, 0, job.rows);
+    if (!parallel) return runRows(this.kernels, job, 0, job.rows, 0);
     writeJob(this.ctrl, job);
     Atomics.store(this.ctrl, CTRL.done, 0);
     Atomics.add(this.ctrl, CTRL.generation, 1);
     Atomics.notify(this.ctrl, CTRL.generation);
     const [r0, r1] = shareOf(job, 0, this.threads);
-    runRows(this.kernels, job, r0, r1);
+    runRows(this.kernels, job, r0, r1, 0);
     // the workers usually finish within microseconds of the main thread: spin, then sleep
     for (let i = 0; i < 1 << 16 && Atomics.load(this.ctrl, CTRL.done) < this.workers.length; i++);
     const deadline = performance.now() + 60_000; // a kernel takes milliseconds; a minute means a lost worker
@@ -103,10 +106,30 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     return MAX_PAGES * PAGE - this.top;
   }
 
-  /** A zeroed, 64-byte-aligned region of wasm memory, viewed as bytes; weights are read straight into it. */
-  allocate(byteLength: number): Uint8Array {
+  /**
+   * A zeroed, 64-byte-aligned region of wasm memory, viewed as bytes; weights are read straight into it.
+   * With an `owner`, the region goes back to the backend once the owner is garbage-collected (a KV cache:
+   * a server or a perplexity run makes many over its life); without one it is held for good (weights).
+   */
+  allocate(byteLength: number, owner?: object): Uint8Array {
+    const size = Math.ceil(byteLength / 64) * 64;
+    if (owner) {
+      // best fit among the freed blocks
+      let best = -1;
+      this.freeBlocks.forEach((b, i) => {
+        if (b.size >= size && (best < 0 || b.size < this.freeBlocks[best]!.size)) best = i;
+      });
+      if (best >= 0) {
+        const block = this.freeBlocks.splice(best, 1)[0]!;
+        this.reclaim.register(owner, block);
+        const view = new Uint8Array(this.memory.buffer, block.ptr, byteLength);
+        view.fill(0);
+        this.pointers.set(view, block.ptr);
+        return view;
+      }
+    }
     const ptr = Math.ceil(this.top / 64) * 64;
-    const end = ptr + byteLength;
+    const end = ptr + size;
     if (end > MAX_PAGES * PAGE) {
       throw new UserError("model", `needs more than WebAssembly's 4 GiB of memory (${(end / 2 ** 30).toFixed(2)} GiB so far): use a smaller quantization (q4_k_m, q4_0) or a smaller model`);
     }
@@ -116,6 +139,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
       this.heapBuffers.add(this.memory.buffer); // growing shared memory gives a new, longer buffer object
     }
     this.top = end;
+    if (owner) this.reclaim.register(owner, { ptr, size });
     const view = new Uint8Array(this.memory.buffer, ptr, byteLength);
     this.pointers.set(view, ptr);
     return view;
@@ -198,6 +222,20 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     copyBack();
   }
 
+  override attention(out: Float32Array, q: Float32Array, kCache: Float32Array, vCache: Float32Array, shape: AttentionShape, probs?: Float32Array): void {
+    const { T, pos0, nHead: H, nKvHead: Hkv, headDim: hs, window } = shape;
+    const S = pos0 + T;
+    const kv = S * Hkv * hs;
+    // the cache is used in place when it lives in wasm memory (KvCache built with this backend); staged otherwise
+    const arrays: [Float32Array, number, "in" | "out" | "inout"][] = [[out, T * H * hs, "out"], [q, T * H * hs, "in"], [kCache, kv, "in"], [vCache, kv, "in"]];
+    if (probs) arrays.push([probs, H * T * S, "out"]);
+    const { ptrs, copyBack } = this.place(arrays);
+    const scratch = this.region("attention", this.threads * S * 4);
+    const windowInt = Math.min(window, 0x7fffffff); // Infinity: every earlier position
+    this.run({ kernel: "attention_cached", args: [ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, probs ? ptrs[4]! : 0, scratch, T, pos0, H, Hkv, hs, windowInt], rows: T * H, align: 1 }, T * H * Math.min(S, window) * hs * 2);
+    copyBack();
+  }
+
   /** True when every array lives in wasm memory (kernels use it in place; staging would cost more than an
    *  elementwise kernel saves). */
   private inHeap(...arrays: Float32Array[]): boolean {
@@ -263,25 +301,23 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     if (!WASM_MATMUL_DTYPES.has(w.dtype)) return super.matmul(y, x, w, T);
     const [N, K] = [w.rows, w.rowLength];
     const wPtr = this.pointerOf(w);
-    const xBytes = T * K * 4;
-    const yBytes = T * N * 4;
     const quantized = w.dtype !== "f32" && w.dtype !== "f16" && w.dtype !== "bf16";
-    const qBytes = quantized ? T * K + (T * K) / 8 : 0; // int8 quants + one f32 scale per 32 (or per 256)
-    const base = this.region("matmul", xBytes + yBytes + qBytes + 192);
-    const xPtr = base;
-    const yPtr = Math.ceil((xPtr + xBytes) / 64) * 64;
-    const qsPtr = Math.ceil((yPtr + yBytes) / 64) * 64;
-    const dsPtr = Math.ceil((qsPtr + T * K) / 64) * 64;
-    const heap = this.memory.buffer;
-    new Float32Array(heap, xPtr, T * K).set(x.subarray(0, T * K));
-    const k = this.kernels;
-    const work = N * K;
-    if (w.dtype === "f32") this.run({ kernel: "matmul_f32", args: [yPtr, xPtr, wPtr, T, N, K], rows: N, align: 1 }, work);
+    // activations (f32), outputs (f32), and for quantized weights the activations' 8-bit values held as i16,
+    // one scale per block and (k-quants) Σ q per 32: each region 64-byte aligned
+    const sizes = [T * K * 4, T * N * 4, quantized ? T * K * 2 : 0, quantized ? (T * K) / 8 : 0, quantized ? (T * K) / 8 : 0].map((n) => Math.ceil(n / 64) * 64);
+    const base = this.region("matmul", sizes.reduce((a, b) => a + b, 0));
+    const [xPtr, yPtr, qsPtr, dsPtr, sumsPtr] = sizes.map((_, i) => base + sizes.slice(0, i).reduce((a, b) => a + b, 0)) as [number, number, number, number, number];
+    new Float32Array(this.memory.buffer, xPtr, T * K).set(x.subarray(0, T * K));
+    const work = N * K * Math.min(T, 4); // a tile of 4 activation rows reads each weight once
+    if (w.dtype === "f32") this.run({ kernel: "matmul_f32", args: [yPtr, xPtr, wPtr, T, N, K], rows: N, align: 2 }, work);
     else if (w.dtype === "f16" || w.dtype === "bf16") this.run({ kernel: "matmul_half", args: [yPtr, xPtr, wPtr, T, N, K, w.dtype === "bf16" ? 1 : 0], rows: N, align: 1 }, work);
-    else {
+    else if (w.dtype === "q4_k" || w.dtype === "q6_k") {
       // activations are quantized once per product, then every thread reads them
-      if (w.dtype === "q4_k" || w.dtype === "q6_k") k.quantize_q8_k(xPtr, qsPtr, dsPtr, T, K);
-      else k.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
+      this.kernels.quantize_q8_k(xPtr, qsPtr, dsPtr, sumsPtr, T, K);
+      const args = w.dtype === "q4_k" ? [yPtr, qsPtr, dsPtr, sumsPtr, wPtr, T, N, K] : [yPtr, qsPtr, dsPtr, wPtr, T, N, K];
+      this.run({ kernel: `matmul_${w.dtype}`, args, rows: N, align: 1 }, work);
+    } else {
+      this.kernels.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
       this.run({ kernel: `matmul_${w.dtype}` as KernelName, args: [yPtr, qsPtr, dsPtr, wPtr, T, N, K], rows: N, align: 1 }, work);
     }
     y.set(new Float32Array(this.memory.buffer, yPtr, T * N));

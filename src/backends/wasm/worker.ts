@@ -34,7 +34,7 @@ for (;;) {
   const job = readJob(ctrl);
   // thread 0 is the main thread; worker `index` (1-based) takes the index-th share of the rows
   const [r0, r1] = shareOf(job, index, threads);
-  runRows(kernels, job, r0, r1);
+  runRows(kernels, job, r0, r1, index);
   Atomics.add(ctrl, CTRL.done, 1);
   Atomics.notify(ctrl, CTRL.done);
 }

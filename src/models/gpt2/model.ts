@@ -30,7 +30,7 @@ export class Gpt2Model implements LanguageModel {
   }
 
   newCache(capacity = this.config.contextLength): KvCache {
-    return new KvCache(this.config.nLayers, Math.min(capacity, this.config.contextLength), this.config.nHead, this.config.headDim);
+    return new KvCache(this.config.nLayers, Math.min(capacity, this.config.contextLength), this.config.nHead, this.config.headDim, this.backend);
   }
 
   forward(ids: readonly number[], cache: KvCache, tracer: Tracer = NO_TRACE): Float32Array {

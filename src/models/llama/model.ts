@@ -41,7 +41,7 @@ export class LlamaModel implements LanguageModel {
   }
 
   newCache(capacity = this.config.contextLength): KvCache {
-    return new KvCache(this.config.nLayers, capacity, this.config.nKvHead, this.config.headDim);
+    return new KvCache(this.config.nLayers, capacity, this.config.nKvHead, this.config.headDim, this.backend);
   }
 
   forward(ids: readonly number[], cache: KvCache, tracer: Tracer = NO_TRACE): Float32Array {

@@ -4,7 +4,7 @@
 // backward pass can accumulate dk and dv for the unit without another thread touching them.
 
 // @ts-ignore: decorator
-@inline function dot(x: usize, y: usize, n: i32): f32 {
+@inline export function dot(x: usize, y: usize, n: i32): f32 {
   const n4 = n & ~3;
   let acc = f32x4.splat(0);
   let i = 0;
@@ -16,7 +16,7 @@
 
 /** y += alpha · x over n floats. */
 // @ts-ignore: decorator
-@inline function axpy(y: usize, alpha: f32, x: usize, n: i32): void {
+@inline export function axpy(y: usize, alpha: f32, x: usize, n: i32): void {
   const n4 = n & ~3;
   const a = f32x4.splat(alpha);
   let i = 0;
@@ -28,7 +28,7 @@
 }
 
 // @ts-ignore: decorator
-@inline function zero(p: usize, n: i32): void {
+@inline export function zero(p: usize, n: i32): void {
   memory.fill(p, 0, <usize>n << 2);
 }
 

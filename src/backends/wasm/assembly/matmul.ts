@@ -1,0 +1,400 @@
+// Matrix products y (T, N) = x (T, K) · Wᵀ for every weight dtype the wasm backend reads: f32, f16, bf16,
+// and the GGML block quantizations q8_0, q4_0, q5_0, q4_k, q6_k (activations quantized to 8-bit integers
+// first, held as i16 so the integer dot products need no widening; quantize.ts).
+//
+// Threads split the weight rows n0 .. n1 − 1. Each weight row is read once per group of up to 4
+// activation rows (TILE): a decode step (T = 1) streams the weights, a prompt (T = 128) reuses each decoded
+// weight block for 4 positions.
+//
+// One summation order per output, whatever T is and wherever the row falls in a tile, so that a sequence's
+// logits do not depend on what it is batched with (test/models/batched-forward.test.ts checks bit
+// equality): for y[t, n], one f32x4 accumulator over k in steps of 4 (float weights) or over blocks
+// (quantized), then the lanes summed in order 0 + 1 + 2 + 3; integer partial sums are exact, so only the
+// per-lane float steps matter.
+
+import { f16ToF32, f16x4ToF32x4 } from "./half";
+
+// @ts-ignore: decorator
+@inline const TILE = 4;
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/** acc + a · b, four lanes (mul then add: no fused multiply-add in plain SIMD). */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+// ---------------------------------------------------------------- float weights
+
+/**
+ * y[t, n] = Σ_k x[t, k] · W[n, k].
+ * A prompt (T ≥ TILE): two weight rows against four activation rows at a time (8 accumulators; each weight
+ * and activation load feeds 4 or 2 products). A decode step: one weight row at a time, read front to back:
+ * on this machine one sequential stream per thread reads memory 2× faster than several rows interleaved.
+ */
+export function matmul_f32(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  const K4 = K & ~3;
+  const rowBytes = <usize>K << 2;
+  let n = n0;
+  if (T >= TILE) {
+    for (; n + 2 <= n1; n += 2) {
+      const wa = w + <usize>n * rowBytes, wb = wa + rowBytes;
+      let t = 0;
+      for (; t + TILE <= T; t += TILE) {
+        const x0 = x + <usize>t * rowBytes, x1 = x0 + rowBytes, x2 = x1 + rowBytes, x3 = x2 + rowBytes;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+        for (let k = 0; k < K4; k += 4) {
+          const o = <usize>k << 2;
+          const va = v128.load(wa + o), vb = v128.load(wb + o);
+          const v0 = v128.load(x0 + o), v1 = v128.load(x1 + o), v2 = v128.load(x2 + o), v3 = v128.load(x3 + o);
+          a0 = madd(va, v0, a0); a1 = madd(va, v1, a1); a2 = madd(va, v2, a2); a3 = madd(va, v3, a3);
+          b0 = madd(vb, v0, b0); b1 = madd(vb, v1, b1); b2 = madd(vb, v2, b2); b3 = madd(vb, v3, b3);
+        }
+        storeF32(y, x, wa, t, n, N, K, K4, a0);
+        storeF32(y, x, wa, t + 1, n, N, K, K4, a1);
+        storeF32(y, x, wa, t + 2, n, N, K, K4, a2);
+        storeF32(y, x, wa, t + 3, n, N, K, K4, a3);
+        storeF32(y, x, wb, t, n + 1, N, K, K4, b0);
+        storeF32(y, x, wb, t + 1, n + 1, N, K, K4, b1);
+        storeF32(y, x, wb, t + 2, n + 1, N, K, K4, b2);
+        storeF32(y, x, wb, t + 3, n + 1, N, K, K4, b3);
+      }
+      for (; t < T; t++) {
+        storeF32(y, x, wa, t, n, N, K, K4, dotF32(wa, x + <usize>t * rowBytes, K));
+        storeF32(y, x, wb, t, n + 1, N, K, K4, dotF32(wb, x + <usize>t * rowBytes, K));
+      }
+    }
+  }
+  for (; n < n1; n++) {
+    const wa = w + <usize>n * rowBytes;
+    for (let t = 0; t < T; t++) storeF32(y, x, wa, t, n, N, K, K4, dotF32(wa, x + <usize>t * rowBytes, K));
+  }
+}
+
+/** One accumulator over k = 0, 4, 8, … < K & ~3, unrolled by 16 (the same sums, in the same order, as the tile). */
+// @ts-ignore: decorator
+@inline function dotF32(wRow: usize, xRow: usize, K: i32): v128 {
+  const K16 = K & ~15, K4 = K & ~3;
+  let a = f32x4.splat(0);
+  let k = 0;
+  for (; k < K16; k += 16) {
+    const o = <usize>k << 2;
+    a = madd(v128.load(wRow + o), v128.load(xRow + o), a);
+    a = madd(v128.load(wRow + o, 16), v128.load(xRow + o, 16), a);
+    a = madd(v128.load(wRow + o, 32), v128.load(xRow + o, 32), a);
+    a = madd(v128.load(wRow + o, 48), v128.load(xRow + o, 48), a);
+  }
+  for (; k < K4; k += 4) a = madd(v128.load(wRow + (<usize>k << 2)), v128.load(xRow + (<usize>k << 2)), a);
+  return a;
+}
+
+/** y[t, n] = the lanes of acc summed, plus the scalar tail k ≥ K4 of the dot product. */
+// @ts-ignore: decorator
+@inline function storeF32(y: usize, x: usize, wRow: usize, t: i32, n: i32, N: i32, K: i32, K4: i32, acc: v128): void {
+  let sum = hsum(acc);
+  const xt = x + (<usize>t * <usize>K << 2);
+  for (let k = K4; k < K; k++) sum += load<f32>(wRow + (<usize>k << 2)) * load<f32>(xt + (<usize>k << 2));
+  store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), sum);
+}
+
+/** Four weights of a 16-bit float row at element k, as f32x4 (bf16: the top half of an f32). */
+// @ts-ignore: decorator
+@inline function halfX4(row: usize, k: i32, bf16: bool): v128 {
+  const p = row + (<usize>k << 1);
+  return bf16 ? i32x4.shl(v128.load16x4_u(p), 16) : f16x4ToF32x4(p);
+}
+
+// @ts-ignore: decorator
+@inline function halfAt(row: usize, k: i32, bf16: bool): f32 {
+  const h = <u32>load<u16>(row + (<usize>k << 1));
+  return bf16 ? reinterpret<f32>(h << 16) : f16ToF32(h);
+}
+
+/**
+ * y[t, n] for f16 (bf16 = false) or bf16 W: each weight converted once per tile of activation rows. Two
+ * accumulators per output, for k in even and odd groups of 4 (a single chain would make a decode step wait
+ * on the add latency: 16-bit weights are half the bytes per add), summed as (even + odd).
+ */
+export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, bf16: bool, n0: i32, n1: i32): void {
+  const K8 = K & ~7, K4 = K & ~3;
+  const xRow = <usize>K << 2;
+  for (let n = n0; n < n1; n++) {
+    const row = w + (<usize>n * <usize>K << 1);
+    let t = 0;
+    for (; t + TILE <= T; t += TILE) {
+      const x0 = x + <usize>t * xRow, x1 = x0 + xRow, x2 = x1 + xRow, x3 = x2 + xRow;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+      let k = 0;
+      for (; k < K8; k += 8) {
+        const o = <usize>k << 2;
+        const v = halfX4(row, k, bf16), u = halfX4(row, k + 4, bf16);
+        a0 = madd(v, v128.load(x0 + o), a0); b0 = madd(u, v128.load(x0 + o, 16), b0);
+        a1 = madd(v, v128.load(x1 + o), a1); b1 = madd(u, v128.load(x1 + o, 16), b1);
+        a2 = madd(v, v128.load(x2 + o), a2); b2 = madd(u, v128.load(x2 + o, 16), b2);
+        a3 = madd(v, v128.load(x3 + o), a3); b3 = madd(u, v128.load(x3 + o, 16), b3);
+      }
+      if (k < K4) {
+        const o = <usize>k << 2;
+        const v = halfX4(row, k, bf16);
+        a0 = madd(v, v128.load(x0 + o), a0); a1 = madd(v, v128.load(x1 + o), a1);
+        a2 = madd(v, v128.load(x2 + o), a2); a3 = madd(v, v128.load(x3 + o), a3);
+      }
+      storeHalf(y, x, row, t, n, N, K, K4, f32x4.add(a0, b0), bf16);
+      storeHalf(y, x, row, t + 1, n, N, K, K4, f32x4.add(a1, b1), bf16);
+      storeHalf(y, x, row, t + 2, n, N, K, K4, f32x4.add(a2, b2), bf16);
+      storeHalf(y, x, row, t + 3, n, N, K, K4, f32x4.add(a3, b3), bf16);
+    }
+    for (; t < T; t++) {
+      const xt = x + <usize>t * xRow;
+      let a = f32x4.splat(0), b = f32x4.splat(0);
+      let k = 0;
+      for (; k < K8; k += 8) {
+        const o = <usize>k << 2;
+        a = madd(halfX4(row, k, bf16), v128.load(xt + o), a);
+        b = madd(halfX4(row, k + 4, bf16), v128.load(xt + o, 16), b);
+      }
+      if (k < K4) a = madd(halfX4(row, k, bf16), v128.load(xt + (<usize>k << 2)), a);
+      storeHalf(y, x, row, t, n, N, K, K4, f32x4.add(a, b), bf16);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function storeHalf(y: usize, x: usize, row: usize, t: i32, n: i32, N: i32, K: i32, K4: i32, acc: v128, bf16: bool): void {
+  let sum = hsum(acc);
+  const xt = x + (<usize>t * <usize>K << 2);
+  for (let k = K4; k < K; k++) sum += halfAt(row, k, bf16) * load<f32>(xt + (<usize>k << 2));
+  store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), sum);
+}
+
+// ---------------------------------------------------------------- quantized weights, 8-bit activations
+
+/**
+ * Σ of 32 products, weights w0..w3 (i16x8: elements 0–7, 8–15, 16–23, 24–31) by activations at xq (32 × i16),
+ * as i32x4: lane j holds the products of elements 2j and 2j + 1 of each group of 8. Exact.
+ */
+// @ts-ignore: decorator
+@inline function dot32(w0: v128, w1: v128, w2: v128, w3: v128, xq: usize): v128 {
+  let acc = i32x4.dot_i16x8_s(w0, v128.load(xq));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(w1, v128.load(xq, 16)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(w2, v128.load(xq, 32)));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(w3, v128.load(xq, 48)));
+}
+
+/** The same over 16 elements (w0: 0–7, w1: 8–15). */
+// @ts-ignore: decorator
+@inline function dot16(w0: v128, w1: v128, xq: usize): v128 {
+  return i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(xq)), i32x4.dot_i16x8_s(w1, v128.load(xq, 16)));
+}
+
+/** acc + the integer lanes × scale. */
+// @ts-ignore: decorator
+@inline function scaled(acc: v128, lanes: v128, scale: f32): v128 {
+  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(lanes), f32x4.splat(scale)));
+}
+
+// @ts-ignore: decorator
+@inline function storeY(y: usize, t: i32, n: i32, N: i32, value: f32): void {
+  store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), value);
+}
+
+/**
+ * Products with 32-weight blocks (q8_0, q4_0, q5_0): per block, the weights decoded to four i16x8 once,
+ * then for each activation row t:  acc_t += (Σ q_w q_x) · (d_w · d_x[t]).
+ * Activations: qs (T, K) i16, ds (T, K/32) f32 (quantize_q8_0).
+ */
+// @ts-ignore: decorator
+@inline function matmulBlocks32(kind: i32, y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  const nb = K >> 5;
+  const blockBytes: usize = kind == 8 ? 34 : kind == 4 ? 18 : 22;
+  const xRow = <usize>K << 1; // bytes of one activation row (i16)
+  const dRow = <usize>nb << 2;
+  for (let n = n0; n < n1; n++) {
+    const row = w + <usize>n * <usize>nb * blockBytes;
+    let t = 0;
+    for (; t < T; t += TILE) {
+      const rows = min(TILE, T - t);
+      const xq = qs + <usize>t * xRow, xd = ds + <usize>t * dRow;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      for (let b = 0; b < nb; b++) {
+        const wb = row + <usize>b * blockBytes;
+        let w0: v128, w1: v128, w2: v128, w3: v128;
+        if (kind == 8) {
+          // [f16 d][32 × i8]
+          const p0 = v128.load(wb + 2), p1 = v128.load(wb + 18);
+          w0 = i16x8.extend_low_i8x16_s(p0); w1 = i16x8.extend_high_i8x16_s(p0);
+          w2 = i16x8.extend_low_i8x16_s(p1); w3 = i16x8.extend_high_i8x16_s(p1);
+        } else if (kind == 4) {
+          // [f16 d][16 bytes: low nibbles are elements 0..15, high nibbles 16..31], value q − 8
+          const packed = v128.load(wb + 2);
+          const lo = i8x16.sub(v128.and(packed, i8x16.splat(0x0f)), i8x16.splat(8));
+          const hi = i8x16.sub(i8x16.shr_u(packed, 4), i8x16.splat(8));
+          w0 = i16x8.extend_low_i8x16_s(lo); w1 = i16x8.extend_high_i8x16_s(lo);
+          w2 = i16x8.extend_low_i8x16_s(hi); w3 = i16x8.extend_high_i8x16_s(hi);
+        } else {
+          // [f16 d][u32 qh: the fifth bits][16 nibble bytes], value q − 16: lane j of the low half takes bit
+          // j of qh, lane j of the high half bit j + 16; a set bit adds 16
+          const qh = i32x4.splat(load<i32>(wb + 2));
+          const bit = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+          const h0 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)), bit), i8x16.splat(0)), i8x16.splat(16));
+          const h1 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, i8x16(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)), bit), i8x16.splat(0)), i8x16.splat(16));
+          const packed = v128.load(wb + 6);
+          const lo = i8x16.sub(v128.or(v128.and(packed, i8x16.splat(0x0f)), h0), i8x16.splat(16));
+          const hi = i8x16.sub(v128.or(i8x16.shr_u(packed, 4), h1), i8x16.splat(16));
+          w0 = i16x8.extend_low_i8x16_s(lo); w1 = i16x8.extend_high_i8x16_s(lo);
+          w2 = i16x8.extend_low_i8x16_s(hi); w3 = i16x8.extend_high_i8x16_s(hi);
+        }
+        const d = f16ToF32(<u32>load<u16>(wb));
+        const xb = xq + (<usize>b << 6), db = xd + (<usize>b << 2);
+        a0 = scaled(a0, dot32(w0, w1, w2, w3, xb), d * load<f32>(db));
+        if (rows > 1) a1 = scaled(a1, dot32(w0, w1, w2, w3, xb + xRow), d * load<f32>(db + dRow));
+        if (rows > 2) a2 = scaled(a2, dot32(w0, w1, w2, w3, xb + 2 * xRow), d * load<f32>(db + 2 * dRow));
+        if (rows > 3) a3 = scaled(a3, dot32(w0, w1, w2, w3, xb + 3 * xRow), d * load<f32>(db + 3 * dRow));
+      }
+      storeY(y, t, n, N, hsum(a0));
+      if (rows > 1) storeY(y, t + 1, n, N, hsum(a1));
+      if (rows > 2) storeY(y, t + 2, n, N, hsum(a2));
+      if (rows > 3) storeY(y, t + 3, n, N, hsum(a3));
+    }
+  }
+}
+
+export function matmul_q8_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  matmulBlocks32(8, y, qs, ds, w, T, N, K, n0, n1);
+}
+
+export function matmul_q4_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  matmulBlocks32(4, y, qs, ds, w, T, N, K, n0, n1);
+}
+
+export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  matmulBlocks32(5, y, qs, ds, w, T, N, K, n0, n1);
+}
+
+/** The 6-bit scale (or min, at j + 4) of sub-block j of a Q4_K block's 12 packed bytes (dequantize.ts scaleMinK4). */
+// @ts-ignore: decorator
+@inline function scaleK4(sc: usize, j: i32): i32 {
+  return j < 4 ? load<u8>(sc + j) & 63 : (load<u8>(sc + j + 4) & 0xf) | ((load<u8>(sc + j - 4) >> 6) << 4);
+}
+
+// @ts-ignore: decorator
+@inline function minK4(sc: usize, j: i32): i32 {
+  return j < 4 ? load<u8>(sc + j + 4) & 63 : (load<u8>(sc + j + 4) >> 4) | ((load<u8>(sc + j) >> 6) << 4);
+}
+
+/**
+ * Q4_K weights [f16 d][f16 dmin][12 bytes: 8 six-bit scales and mins][128 nibble bytes] (144 bytes per 256):
+ * w = d · sc_j · q − dmin · m_j in 32-weight sub-block j. With x̃ = d_x · q_x (Q8_K, one d_x per 256):
+ *   Σ w x̃ = d_x · (d · Σ_j Σ (sc_j q) q_x − dmin · Σ_j m_j Σ q_x)
+ * sc_j · q ≤ 63 · 15 fits i16, so the scale is folded into the decoded weights; Σ q_x per 32 comes with
+ * the activations (bsums). acc_t gathers the first term per block, mins_t the second; y = Σ acc_t − mins_t.
+ */
+export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  const nb = K >> 8;
+  const xRow = <usize>K << 1;
+  const dRow = <usize>nb << 2;
+  const sRow = <usize>(K >> 5) << 2;
+  for (let n = n0; n < n1; n++) {
+    const row = w + <usize>n * <usize>nb * 144;
+    for (let t = 0; t < T; t += TILE) {
+      const rows = min(TILE, T - t);
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let m0: f32 = 0, m1: f32 = 0, m2: f32 = 0, m3: f32 = 0;
+      for (let b = 0; b < nb; b++) {
+        const wb = row + <usize>b * 144;
+        const sc = wb + 4;
+        const xb = qs + <usize>t * xRow + (<usize>b << 9);
+        const sb = bsums + <usize>t * sRow + (<usize>b << 5);
+        let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
+        let n0s = 0, n1s = 0, n2s = 0, n3s = 0; // Σ_j m_j Σ q_x
+        for (let j = 0; j < 8; j++) {
+          // sub-blocks 2i and 2i + 1 share 32 bytes: low nibbles are 2i's 32 weights, high nibbles 2i + 1's
+          const p0 = v128.load(wb + 16 + (<usize>(j >> 1) << 5));
+          const p1 = v128.load(wb + 32 + (<usize>(j >> 1) << 5));
+          const q0 = j & 1 ? i8x16.shr_u(p0, 4) : v128.and(p0, i8x16.splat(0x0f));
+          const q1 = j & 1 ? i8x16.shr_u(p1, 4) : v128.and(p1, i8x16.splat(0x0f));
+          const s = i16x8.splat(<i16>scaleK4(sc, j));
+          const w0 = i16x8.mul(i16x8.extend_low_i8x16_u(q0), s), w1 = i16x8.mul(i16x8.extend_high_i8x16_u(q0), s);
+          const w2 = i16x8.mul(i16x8.extend_low_i8x16_u(q1), s), w3 = i16x8.mul(i16x8.extend_high_i8x16_u(q1), s);
+          const m = minK4(sc, j);
+          const xj = xb + (<usize>j << 6), sj = sb + (<usize>j << 2);
+          i0 = i32x4.add(i0, dot32(w0, w1, w2, w3, xj));
+          n0s += m * load<i32>(sj);
+          if (rows > 1) { i1 = i32x4.add(i1, dot32(w0, w1, w2, w3, xj + xRow)); n1s += m * load<i32>(sj + sRow); }
+          if (rows > 2) { i2 = i32x4.add(i2, dot32(w0, w1, w2, w3, xj + 2 * xRow)); n2s += m * load<i32>(sj + 2 * sRow); }
+          if (rows > 3) { i3 = i32x4.add(i3, dot32(w0, w1, w2, w3, xj + 3 * xRow)); n3s += m * load<i32>(sj + 3 * sRow); }
+        }
+        const d = f16ToF32(<u32>load<u16>(wb)), dmin = f16ToF32(<u32>load<u16>(wb + 2));
+        const db = ds + <usize>t * dRow + (<usize>b << 2);
+        a0 = scaled(a0, i0, d * load<f32>(db)); m0 += <f32>n0s * (dmin * load<f32>(db));
+        if (rows > 1) { a1 = scaled(a1, i1, d * load<f32>(db + dRow)); m1 += <f32>n1s * (dmin * load<f32>(db + dRow)); }
+        if (rows > 2) { a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow)); m2 += <f32>n2s * (dmin * load<f32>(db + 2 * dRow)); }
+        if (rows > 3) { a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow)); m3 += <f32>n3s * (dmin * load<f32>(db + 3 * dRow)); }
+      }
+      storeY(y, t, n, N, hsum(a0) - m0);
+      if (rows > 1) storeY(y, t + 1, n, N, hsum(a1) - m1);
+      if (rows > 2) storeY(y, t + 2, n, N, hsum(a2) - m2);
+      if (rows > 3) storeY(y, t + 3, n, N, hsum(a3) - m3);
+    }
+  }
+}
+
+/**
+ * Q6_K weights [128 low-nibble bytes][64 high-2-bit bytes][16 int8 scales][f16 d] (210 bytes per 256):
+ * w = d · sc_g · (q − 32) per 16-weight group g; sc_g · (q − 32) ≤ 128 · 32 fits i16, so the scale is folded
+ * into the decoded weights:  Σ w x̃ = d · d_x · Σ_g Σ (sc_g (q − 32)) q_x.
+ * Element order: half h (128 elements) = four runs of 32: run r takes the low (r = 0, 1) or high (r = 2, 3)
+ * nibbles of ql[h·64 + (r & 1)·32 + l] and bits 2r, 2r + 1 of qh[h·32 + l], l = 0..31; group 2r + l/16.
+ */
+export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  const nb = K >> 8;
+  const xRow = <usize>K << 1;
+  const dRow = <usize>nb << 2;
+  for (let n = n0; n < n1; n++) {
+    const row = w + <usize>n * <usize>nb * 210;
+    for (let t = 0; t < T; t += TILE) {
+      const rows = min(TILE, T - t);
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      for (let b = 0; b < nb; b++) {
+        const wb = row + <usize>b * 210;
+        const xb = qs + <usize>t * xRow + (<usize>b << 9);
+        let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
+        for (let h = 0; h < 2; h++) {
+          for (let r = 0; r < 4; r++) {
+            for (let l = 0; l < 32; l += 16) {
+              const ql = v128.load(wb + (<usize>h << 6) + (<usize>(r & 1) << 5) + l);
+              const qh = v128.load(wb + 128 + (<usize>h << 5) + l);
+              const low = r < 2 ? v128.and(ql, i8x16.splat(0x0f)) : i8x16.shr_u(ql, 4);
+              const high = i8x16.shl(v128.and(i8x16.shr_u(qh, <u32>(2 * r)), i8x16.splat(3)), 4);
+              const q = i8x16.sub(v128.or(low, high), i8x16.splat(32));
+              const s = i16x8.splat(<i16>load<i8>(wb + 192 + (<usize>h << 3) + (<usize>r << 1) + (l >> 4)));
+              const w0 = i16x8.mul(i16x8.extend_low_i8x16_s(q), s), w1 = i16x8.mul(i16x8.extend_high_i8x16_s(q), s);
+              const xg = xb + (<usize>((h << 7) + (r << 5) + l) << 1);
+              i0 = i32x4.add(i0, dot16(w0, w1, xg));
+              if (rows > 1) i1 = i32x4.add(i1, dot16(w0, w1, xg + xRow));
+              if (rows > 2) i2 = i32x4.add(i2, dot16(w0, w1, xg + 2 * xRow));
+              if (rows > 3) i3 = i32x4.add(i3, dot16(w0, w1, xg + 3 * xRow));
+            }
+          }
+        }
+        const d = f16ToF32(<u32>load<u16>(wb + 208));
+        const db = ds + <usize>t * dRow + (<usize>b << 2);
+        a0 = scaled(a0, i0, d * load<f32>(db));
+        if (rows > 1) a1 = scaled(a1, i1, d * load<f32>(db + dRow));
+        if (rows > 2) a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow));
+        if (rows > 3) a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow));
+      }
+      storeY(y, t, n, N, hsum(a0));
+      if (rows > 1) storeY(y, t + 1, n, N, hsum(a1));
+      if (rows > 2) storeY(y, t + 2, n, N, hsum(a2));
+      if (rows > 3) storeY(y, t + 3, n, N, hsum(a3));
+    }
+  }
+}
+
