@@ -4,8 +4,8 @@
  *  exponent bias (15 → 127) by multiplying with 2^112; this also turns subnormal halves into exact floats. */
 // @ts-ignore: decorator
 @inline export function f16ToF32(h: u32): f32 {
-  const magnitude = reinterpret<f32>((h & 0x7fff) << 13) * reinterpret<f32>(0x77800000); // × 2^112
-  return reinterpret<f32>(reinterpret<u32>(magnitude) | ((h & 0x8000) << 16));
+  // the sign goes into place first, so the whole conversion is one integer step and one multiply
+  return reinterpret<f32>(((h & 0x7fff) << 13) | ((h & 0x8000) << 16)) * reinterpret<f32>(0x77800000); // × 2^112
 }
 
 /** f32 → f16 bits, round to nearest even (as src/core/half.ts). */

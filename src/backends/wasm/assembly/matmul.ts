@@ -206,62 +206,68 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
 
 /**
  * Products with 32-weight blocks (q8_0, q4_0, q5_0): per block, the weights decoded to four i16x8 once,
- * then for each activation row t:  acc_t += (Σ q_w q_x) · (d_w · d_x[t]).
- * Activations: qs (T, K) i16, ds (T, K/32) f32 (quantize_q8_0).
+ * then for each of `rows` activation rows t:  acc_t += (Σ q_w q_x) · (d_w · d_x[t]).
+ * Activations: qs (T, K) i16, ds (T, K/32) f32 (quantize_q8_0). `rows` is a constant at each call site, so
+ * the compiler drops the unused rows' code from each copy.
  */
+export function matmulBlocks32(kind: i32, y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  for (let t = 0; t < T; t += TILE) {
+    const rows = min(TILE, T - t);
+    if (rows == 4) tile32(kind, 4, y, qs, ds, w, t, N, K, n0, n1);
+    else if (rows == 3) tile32(kind, 3, y, qs, ds, w, t, N, K, n0, n1);
+    else if (rows == 2) tile32(kind, 2, y, qs, ds, w, t, N, K, n0, n1);
+    else tile32(kind, 1, y, qs, ds, w, t, N, K, n0, n1);
+  }
+}
+
 // @ts-ignore: decorator
-@inline function matmulBlocks32(kind: i32, y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline function tile32(kind: i32, rows: i32, y: usize, qs: usize, ds: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 5;
   const blockBytes: usize = kind == 8 ? 34 : kind == 4 ? 18 : 22;
   const xRow = <usize>K << 1; // bytes of one activation row (i16)
   const dRow = <usize>nb << 2;
   for (let n = n0; n < n1; n++) {
-    const row = w + <usize>n * <usize>nb * blockBytes;
-    let t = 0;
-    for (; t < T; t += TILE) {
-      const rows = min(TILE, T - t);
-      const xq = qs + <usize>t * xRow, xd = ds + <usize>t * dRow;
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      for (let b = 0; b < nb; b++) {
-        const wb = row + <usize>b * blockBytes;
-        let w0: v128, w1: v128, w2: v128, w3: v128;
-        if (kind == 8) {
-          // [f16 d][32 × i8]
-          const p0 = v128.load(wb + 2), p1 = v128.load(wb + 18);
-          w0 = i16x8.extend_low_i8x16_s(p0); w1 = i16x8.extend_high_i8x16_s(p0);
-          w2 = i16x8.extend_low_i8x16_s(p1); w3 = i16x8.extend_high_i8x16_s(p1);
-        } else if (kind == 4) {
-          // [f16 d][16 bytes: low nibbles are elements 0..15, high nibbles 16..31], value q − 8
-          const packed = v128.load(wb + 2);
-          const lo = i8x16.sub(v128.and(packed, i8x16.splat(0x0f)), i8x16.splat(8));
-          const hi = i8x16.sub(i8x16.shr_u(packed, 4), i8x16.splat(8));
-          w0 = i16x8.extend_low_i8x16_s(lo); w1 = i16x8.extend_high_i8x16_s(lo);
-          w2 = i16x8.extend_low_i8x16_s(hi); w3 = i16x8.extend_high_i8x16_s(hi);
-        } else {
-          // [f16 d][u32 qh: the fifth bits][16 nibble bytes], value q − 16: lane j of the low half takes bit
-          // j of qh, lane j of the high half bit j + 16; a set bit adds 16
-          const qh = i32x4.splat(load<i32>(wb + 2));
-          const bit = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
-          const h0 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)), bit), i8x16.splat(0)), i8x16.splat(16));
-          const h1 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, i8x16(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)), bit), i8x16.splat(0)), i8x16.splat(16));
-          const packed = v128.load(wb + 6);
-          const lo = i8x16.sub(v128.or(v128.and(packed, i8x16.splat(0x0f)), h0), i8x16.splat(16));
-          const hi = i8x16.sub(v128.or(i8x16.shr_u(packed, 4), h1), i8x16.splat(16));
-          w0 = i16x8.extend_low_i8x16_s(lo); w1 = i16x8.extend_high_i8x16_s(lo);
-          w2 = i16x8.extend_low_i8x16_s(hi); w3 = i16x8.extend_high_i8x16_s(hi);
-        }
-        const d = f16ToF32(<u32>load<u16>(wb));
-        const xb = xq + (<usize>b << 6), db = xd + (<usize>b << 2);
-        a0 = scaled(a0, dot32(w0, w1, w2, w3, xb), d * load<f32>(db));
-        if (rows > 1) a1 = scaled(a1, dot32(w0, w1, w2, w3, xb + xRow), d * load<f32>(db + dRow));
-        if (rows > 2) a2 = scaled(a2, dot32(w0, w1, w2, w3, xb + 2 * xRow), d * load<f32>(db + 2 * dRow));
-        if (rows > 3) a3 = scaled(a3, dot32(w0, w1, w2, w3, xb + 3 * xRow), d * load<f32>(db + 3 * dRow));
+    let wb = w + <usize>n * <usize>nb * blockBytes;
+    const end = wb + <usize>nb * blockBytes;
+    let xb = qs + <usize>t * xRow, db = ds + <usize>t * dRow;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    for (; wb < end; wb += blockBytes, xb += 64, db += 4) {
+      let w0: v128, w1: v128, w2: v128, w3: v128;
+      if (kind == 8) {
+        // [f16 d][32 × i8]
+        const p0 = v128.load(wb + 2), p1 = v128.load(wb + 18);
+        w0 = i16x8.extend_low_i8x16_s(p0); w1 = i16x8.extend_high_i8x16_s(p0);
+        w2 = i16x8.extend_low_i8x16_s(p1); w3 = i16x8.extend_high_i8x16_s(p1);
+      } else if (kind == 4) {
+        // [f16 d][16 bytes: low nibbles are elements 0..15, high nibbles 16..31], value q − 8
+        const packed = v128.load(wb + 2);
+        const lo = i8x16.sub(v128.and(packed, i8x16.splat(0x0f)), i8x16.splat(8));
+        const hi = i8x16.sub(v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f)), i8x16.splat(8)); // 16-bit shift, then mask: x86 has no 8-bit shift
+        w0 = i16x8.extend_low_i8x16_s(lo); w1 = i16x8.extend_high_i8x16_s(lo);
+        w2 = i16x8.extend_low_i8x16_s(hi); w3 = i16x8.extend_high_i8x16_s(hi);
+      } else {
+        // [f16 d][u32 qh: the fifth bits][16 nibble bytes], value q − 16: lane j of the low half takes bit
+        // j of qh, lane j of the high half bit j + 16; a set bit adds 16
+        const qh = i32x4.splat(load<i32>(wb + 2));
+        const bit = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+        const h0 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)), bit), i8x16.splat(0)), i8x16.splat(16));
+        const h1 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, i8x16(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)), bit), i8x16.splat(0)), i8x16.splat(16));
+        const packed = v128.load(wb + 6);
+        const lo = i8x16.sub(v128.or(v128.and(packed, i8x16.splat(0x0f)), h0), i8x16.splat(16));
+        const hi = i8x16.sub(v128.or(v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f)), h1), i8x16.splat(16));
+        w0 = i16x8.extend_low_i8x16_s(lo); w1 = i16x8.extend_high_i8x16_s(lo);
+        w2 = i16x8.extend_low_i8x16_s(hi); w3 = i16x8.extend_high_i8x16_s(hi);
       }
-      storeY(y, t, n, N, hsum(a0));
-      if (rows > 1) storeY(y, t + 1, n, N, hsum(a1));
-      if (rows > 2) storeY(y, t + 2, n, N, hsum(a2));
-      if (rows > 3) storeY(y, t + 3, n, N, hsum(a3));
+      const d = f16ToF32(<u32>load<u16>(wb));
+      a0 = scaled(a0, dot32(w0, w1, w2, w3, xb), d * load<f32>(db));
+      if (rows > 1) a1 = scaled(a1, dot32(w0, w1, w2, w3, xb + xRow), d * load<f32>(db + dRow));
+      if (rows > 2) a2 = scaled(a2, dot32(w0, w1, w2, w3, xb + 2 * xRow), d * load<f32>(db + 2 * dRow));
+      if (rows > 3) a3 = scaled(a3, dot32(w0, w1, w2, w3, xb + 3 * xRow), d * load<f32>(db + 3 * dRow));
     }
+    storeY(y, t, n, N, hsum(a0));
+    if (rows > 1) storeY(y, t + 1, n, N, hsum(a1));
+    if (rows > 2) storeY(y, t + 2, n, N, hsum(a2));
+    if (rows > 3) storeY(y, t + 3, n, N, hsum(a3));
   }
 }
 
@@ -296,29 +302,40 @@ export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N:
  * the activations (bsums). acc_t gathers the first term per block, mins_t the second; y = Σ acc_t − mins_t.
  */
 export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  for (let t = 0; t < T; t += TILE) {
+    const rows = min(TILE, T - t);
+    if (rows == 4) tileQ4K(4, y, qs, ds, bsums, w, t, N, K, n0, n1);
+    else if (rows == 3) tileQ4K(3, y, qs, ds, bsums, w, t, N, K, n0, n1);
+    else if (rows == 2) tileQ4K(2, y, qs, ds, bsums, w, t, N, K, n0, n1);
+    else tileQ4K(1, y, qs, ds, bsums, w, t, N, K, n0, n1);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function tileQ4K(rows: i32, y: usize, qs: usize, ds: usize, bsums: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 8;
   const xRow = <usize>K << 1;
   const dRow = <usize>nb << 2;
   const sRow = <usize>(K >> 5) << 2;
   for (let n = n0; n < n1; n++) {
     const row = w + <usize>n * <usize>nb * 144;
-    for (let t = 0; t < T; t += TILE) {
-      const rows = min(TILE, T - t);
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      let m0: f32 = 0, m1: f32 = 0, m2: f32 = 0, m3: f32 = 0;
-      for (let b = 0; b < nb; b++) {
-        const wb = row + <usize>b * 144;
-        const sc = wb + 4;
-        const xb = qs + <usize>t * xRow + (<usize>b << 9);
-        const sb = bsums + <usize>t * sRow + (<usize>b << 5);
-        let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
-        let n0s = 0, n1s = 0, n2s = 0, n3s = 0; // Σ_j m_j Σ q_x
-        for (let j = 0; j < 8; j++) {
-          // sub-blocks 2i and 2i + 1 share 32 bytes: low nibbles are 2i's 32 weights, high nibbles 2i + 1's
-          const p0 = v128.load(wb + 16 + (<usize>(j >> 1) << 5));
-          const p1 = v128.load(wb + 32 + (<usize>(j >> 1) << 5));
-          const q0 = j & 1 ? i8x16.shr_u(p0, 4) : v128.and(p0, i8x16.splat(0x0f));
-          const q1 = j & 1 ? i8x16.shr_u(p1, 4) : v128.and(p1, i8x16.splat(0x0f));
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let m0: f32 = 0, m1: f32 = 0, m2: f32 = 0, m3: f32 = 0;
+    for (let b = 0; b < nb; b++) {
+      const wb = row + <usize>b * 144;
+      const sc = wb + 4;
+      const xb = qs + <usize>t * xRow + (<usize>b << 9);
+      const sb = bsums + <usize>t * sRow + (<usize>b << 5);
+      let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
+      let n0s = 0, n1s = 0, n2s = 0, n3s = 0; // Σ_j m_j Σ q_x
+      for (let pair = 0; pair < 4; pair++) {
+        // sub-blocks 2·pair and 2·pair + 1 share 32 bytes: low nibbles are the first's 32 weights, high the second's
+        const p0 = v128.load(wb + 16 + (<usize>pair << 5));
+        const p1 = v128.load(wb + 32 + (<usize>pair << 5));
+        for (let half = 0; half < 2; half++) {
+          const j = (pair << 1) + half;
+          const q0 = half ? v128.and(i16x8.shr_u(p0, 4), i8x16.splat(0x0f)) : v128.and(p0, i8x16.splat(0x0f));
+          const q1 = half ? v128.and(i16x8.shr_u(p1, 4), i8x16.splat(0x0f)) : v128.and(p1, i8x16.splat(0x0f));
           const s = i16x8.splat(<i16>scaleK4(sc, j));
           const w0 = i16x8.mul(i16x8.extend_low_i8x16_u(q0), s), w1 = i16x8.mul(i16x8.extend_high_i8x16_u(q0), s);
           const w2 = i16x8.mul(i16x8.extend_low_i8x16_u(q1), s), w3 = i16x8.mul(i16x8.extend_high_i8x16_u(q1), s);
@@ -330,18 +347,18 @@ export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usi
           if (rows > 2) { i2 = i32x4.add(i2, dot32(w0, w1, w2, w3, xj + 2 * xRow)); n2s += m * load<i32>(sj + 2 * sRow); }
           if (rows > 3) { i3 = i32x4.add(i3, dot32(w0, w1, w2, w3, xj + 3 * xRow)); n3s += m * load<i32>(sj + 3 * sRow); }
         }
-        const d = f16ToF32(<u32>load<u16>(wb)), dmin = f16ToF32(<u32>load<u16>(wb + 2));
-        const db = ds + <usize>t * dRow + (<usize>b << 2);
-        a0 = scaled(a0, i0, d * load<f32>(db)); m0 += <f32>n0s * (dmin * load<f32>(db));
-        if (rows > 1) { a1 = scaled(a1, i1, d * load<f32>(db + dRow)); m1 += <f32>n1s * (dmin * load<f32>(db + dRow)); }
-        if (rows > 2) { a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow)); m2 += <f32>n2s * (dmin * load<f32>(db + 2 * dRow)); }
-        if (rows > 3) { a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow)); m3 += <f32>n3s * (dmin * load<f32>(db + 3 * dRow)); }
       }
-      storeY(y, t, n, N, hsum(a0) - m0);
-      if (rows > 1) storeY(y, t + 1, n, N, hsum(a1) - m1);
-      if (rows > 2) storeY(y, t + 2, n, N, hsum(a2) - m2);
-      if (rows > 3) storeY(y, t + 3, n, N, hsum(a3) - m3);
+      const d = f16ToF32(<u32>load<u16>(wb)), dmin = f16ToF32(<u32>load<u16>(wb + 2));
+      const db = ds + <usize>t * dRow + (<usize>b << 2);
+      a0 = scaled(a0, i0, d * load<f32>(db)); m0 += <f32>n0s * (dmin * load<f32>(db));
+      if (rows > 1) { a1 = scaled(a1, i1, d * load<f32>(db + dRow)); m1 += <f32>n1s * (dmin * load<f32>(db + dRow)); }
+      if (rows > 2) { a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow)); m2 += <f32>n2s * (dmin * load<f32>(db + 2 * dRow)); }
+      if (rows > 3) { a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow)); m3 += <f32>n3s * (dmin * load<f32>(db + 3 * dRow)); }
     }
+    storeY(y, t, n, N, hsum(a0) - m0);
+    if (rows > 1) storeY(y, t + 1, n, N, hsum(a1) - m1);
+    if (rows > 2) storeY(y, t + 2, n, N, hsum(a2) - m2);
+    if (rows > 3) storeY(y, t + 3, n, N, hsum(a3) - m3);
   }
 }
 
@@ -353,48 +370,59 @@ export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usi
  * nibbles of ql[h·64 + (r & 1)·32 + l] and bits 2r, 2r + 1 of qh[h·32 + l], l = 0..31; group 2r + l/16.
  */
 export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  const nb = K >> 8;
-  const xRow = <usize>K << 1;
-  const dRow = <usize>nb << 2;
-  for (let n = n0; n < n1; n++) {
-    const row = w + <usize>n * <usize>nb * 210;
-    for (let t = 0; t < T; t += TILE) {
-      const rows = min(TILE, T - t);
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      for (let b = 0; b < nb; b++) {
-        const wb = row + <usize>b * 210;
-        const xb = qs + <usize>t * xRow + (<usize>b << 9);
-        let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
-        for (let h = 0; h < 2; h++) {
-          for (let r = 0; r < 4; r++) {
-            for (let l = 0; l < 32; l += 16) {
-              const ql = v128.load(wb + (<usize>h << 6) + (<usize>(r & 1) << 5) + l);
-              const qh = v128.load(wb + 128 + (<usize>h << 5) + l);
-              const low = r < 2 ? v128.and(ql, i8x16.splat(0x0f)) : i8x16.shr_u(ql, 4);
-              const high = i8x16.shl(v128.and(i8x16.shr_u(qh, <u32>(2 * r)), i8x16.splat(3)), 4);
-              const q = i8x16.sub(v128.or(low, high), i8x16.splat(32));
-              const s = i16x8.splat(<i16>load<i8>(wb + 192 + (<usize>h << 3) + (<usize>r << 1) + (l >> 4)));
-              const w0 = i16x8.mul(i16x8.extend_low_i8x16_s(q), s), w1 = i16x8.mul(i16x8.extend_high_i8x16_s(q), s);
-              const xg = xb + (<usize>((h << 7) + (r << 5) + l) << 1);
-              i0 = i32x4.add(i0, dot16(w0, w1, xg));
-              if (rows > 1) i1 = i32x4.add(i1, dot16(w0, w1, xg + xRow));
-              if (rows > 2) i2 = i32x4.add(i2, dot16(w0, w1, xg + 2 * xRow));
-              if (rows > 3) i3 = i32x4.add(i3, dot16(w0, w1, xg + 3 * xRow));
-            }
-          }
-        }
-        const d = f16ToF32(<u32>load<u16>(wb + 208));
-        const db = ds + <usize>t * dRow + (<usize>b << 2);
-        a0 = scaled(a0, i0, d * load<f32>(db));
-        if (rows > 1) a1 = scaled(a1, i1, d * load<f32>(db + dRow));
-        if (rows > 2) a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow));
-        if (rows > 3) a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow));
-      }
-      storeY(y, t, n, N, hsum(a0));
-      if (rows > 1) storeY(y, t + 1, n, N, hsum(a1));
-      if (rows > 2) storeY(y, t + 2, n, N, hsum(a2));
-      if (rows > 3) storeY(y, t + 3, n, N, hsum(a3));
-    }
+  for (let t = 0; t < T; t += TILE) {
+    const rows = min(TILE, T - t);
+    if (rows == 4) tileQ6K(4, y, qs, ds, w, t, N, K, n0, n1);
+    else if (rows == 3) tileQ6K(3, y, qs, ds, w, t, N, K, n0, n1);
+    else if (rows == 2) tileQ6K(2, y, qs, ds, w, t, N, K, n0, n1);
+    else tileQ6K(1, y, qs, ds, w, t, N, K, n0, n1);
   }
 }
 
+// @ts-ignore: decorator
+@inline function tileQ6K(rows: i32, y: usize, qs: usize, ds: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  const nb = K >> 8;
+  const xRow = <usize>K << 1;
+  const dRow = <usize>nb << 2;
+  const low4 = i8x16.splat(0x0f), bits = i8x16.splat(0x30), bias = i8x16.splat(32);
+  for (let n = n0; n < n1; n++) {
+    const row = w + <usize>n * <usize>nb * 210;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    for (let b = 0; b < nb; b++) {
+      const wb = row + <usize>b * 210;
+      const xb = qs + <usize>t * xRow + (<usize>b << 9);
+      let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
+      for (let h = 0; h < 2; h++) {
+        for (let l = 0; l < 32; l += 16) {
+          const qlA = v128.load(wb + (<usize>h << 6) + l); // runs 0 (low nibbles) and 2 (high)
+          const qlB = v128.load(wb + (<usize>h << 6) + 32 + l); // runs 1 and 3
+          const qh = v128.load(wb + 128 + (<usize>h << 5) + l); // bits 2r, 2r + 1 for run r
+          const sc = wb + 192 + (<usize>h << 3) + (l >> 4);
+          for (let r = 0; r < 4; r++) {
+            // shifts by 16-bit lanes, then masks: the bits a shift carries across bytes are masked away
+            const nib = r == 0 ? v128.and(qlA, low4) : r == 1 ? v128.and(qlB, low4) : r == 2 ? v128.and(i16x8.shr_u(qlA, 4), low4) : v128.and(i16x8.shr_u(qlB, 4), low4);
+            const hi = r == 0 ? i16x8.shl(qh, 4) : r == 1 ? i16x8.shl(qh, 2) : r == 2 ? qh : i16x8.shr_u(qh, 2);
+            const q = i8x16.sub(v128.or(nib, v128.and(hi, bits)), bias);
+            const s = i16x8.splat(<i16>load<i8>(sc + (<usize>r << 1)));
+            const w0 = i16x8.mul(i16x8.extend_low_i8x16_s(q), s), w1 = i16x8.mul(i16x8.extend_high_i8x16_s(q), s);
+            const xg = xb + (<usize>((h << 7) + (r << 5) + l) << 1);
+            i0 = i32x4.add(i0, dot16(w0, w1, xg));
+            if (rows > 1) i1 = i32x4.add(i1, dot16(w0, w1, xg + xRow));
+            if (rows > 2) i2 = i32x4.add(i2, dot16(w0, w1, xg + 2 * xRow));
+            if (rows > 3) i3 = i32x4.add(i3, dot16(w0, w1, xg + 3 * xRow));
+          }
+        }
+      }
+      const d = f16ToF32(<u32>load<u16>(wb + 208));
+      const db = ds + <usize>t * dRow + (<usize>b << 2);
+      a0 = scaled(a0, i0, d * load<f32>(db));
+      if (rows > 1) a1 = scaled(a1, i1, d * load<f32>(db + dRow));
+      if (rows > 2) a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow));
+      if (rows > 3) a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow));
+    }
+    storeY(y, t, n, N, hsum(a0));
+    if (rows > 1) storeY(y, t + 1, n, N, hsum(a1));
+    if (rows > 2) storeY(y, t + 2, n, N, hsum(a2));
+    if (rows > 3) storeY(y, t + 3, n, N, hsum(a3));
+  }
+}
