@@ -7,14 +7,16 @@
  *     when the slot's KV cache holds the conversation, against the same request after another conversation
  *     has replaced it (median of 5 each);
  *  2. load (`--only cache` or `--only load` runs one part): 32 concurrent streaming clients × 20 requests of 64 generated tokens (ignore_eos) on the bundled
- *     model, with --parallel 1 and --parallel 8: failed requests, p50/p99 time to first token, aggregate
- *     generated tokens per second.
+ *     model, against `glassbox serve --parallel 1` and `--parallel 8` each in its own process (as users run
+ *     it; the clients' own work stays out of the server's event loop): failed requests, p50/p99 time to
+ *     first token, aggregate generated tokens per second.
  */
+import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUNDLED_MODEL_PATH } from "../src/models/bundled.js";
-import { startServer, type RunningServer } from "../src/server/start.js";
+import { startServer } from "../src/server/start.js";
 import { writeRandomLlama } from "../test/support/random-checkpoint.js";
 import { median, printTable, writeResults } from "./_report.js";
 
@@ -25,7 +27,7 @@ interface Timing {
 }
 
 /** One streamed request: time to the first generated text, and how many tokens came. */
-async function streamed(server: RunningServer, path: string, body: object): Promise<Timing> {
+async function streamed(server: { url: string }, path: string, body: object): Promise<Timing> {
   const started = performance.now();
   let ttftMs = NaN;
   let tokens = 0;
@@ -52,6 +54,8 @@ async function streamed(server: RunningServer, path: string, body: object): Prom
     return { ttftMs, tokens, ok: false };
   }
 }
+
+const BIN = new URL("../../bin/glassbox", import.meta.url).pathname;
 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 
@@ -82,6 +86,28 @@ async function promptCache(): Promise<{ historyTokens: number; warm: number[]; c
   return { historyTokens: tokenized.tokens.length, warm, cold };
 }
 
+/** `glassbox serve ARGS` in a child process, once it prints its URL. */
+async function serveProcess(args: string[]): Promise<{ url: string; close(): Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, "serve", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on("data", (part: Buffer) => {
+      stderr += part.toString();
+      const found = /at (http:\/\/[^\s]+)/.exec(stderr);
+      if (found) resolve(found[1]!);
+    });
+    child.on("exit", (code) => reject(new Error(`glassbox serve exited (${code}): ${stderr}`)));
+  });
+  return {
+    url,
+    close: () => new Promise<void>((resolve) => {
+      child.removeAllListeners("exit");
+      child.on("exit", () => resolve());
+      child.kill("SIGTERM");
+    }),
+  };
+}
+
 /** 2. Many streaming clients at once, with one slot and with eight. */
 async function loadTest(): Promise<Record<string, number>[]> {
   const CLIENTS = 32;
@@ -89,7 +115,8 @@ async function loadTest(): Promise<Record<string, number>[]> {
   const TOKENS = 64;
   const load: Record<string, number>[] = [];
   for (const parallel of [1, 8]) {
-    const server = await startServer({ port: 0, parallel, queue: CLIENTS });
+    // the server runs as users run it, `glassbox serve` in its own process; the clients run here
+    const server = await serveProcess(["--port", "0", "--parallel", String(parallel), "--queue", String(CLIENTS)]);
     const timings: Timing[] = [];
     const started = performance.now();
     await Promise.all(Array.from({ length: CLIENTS }, async (_, client) => {

@@ -31,7 +31,6 @@ export function geluMlp(backend: Backend, x: Float32Array, T: number, w: GeluMlp
 export function swiGlu(backend: Backend, x: Float32Array, T: number, w: SwiGluWeights): Float32Array {
   const gate = linear(backend, x, T, w.gate); // (T, F)
   const up = linear(backend, x, T, w.up); // (T, F)
-  backend.silu(gate);
-  backend.mul(gate, gate, up);
+  backend.swiglu(gate, gate, up); // SiLU(gate) ⊙ up in one pass
   return linear(backend, gate, T, w.down); // (T, C)
 }

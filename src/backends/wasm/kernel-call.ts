@@ -23,12 +23,34 @@ export interface KernelJob {
 
 type Exports = Record<string, (...args: number[]) => void>;
 
-/** The share of rows thread `index` of `threads` computes (thread 0 is the main thread). */
-export function shareOf(job: KernelJob, index: number, threads: number): [number, number] {
+/**
+ * Threads share a job by taking chunks of its rows in turn from a shared counter (CTRL.next) until none
+ * are left: a thread that wakes late, or is slowed by another process on this shared machine, simply takes
+ * fewer chunks, instead of every other thread waiting for its fixed half. Which thread computes a row never
+ * changes the row's result. Chunk c covers rows chunkRange(job, c); there are chunkCount(job, threads).
+ */
+export function chunkCount(job: KernelJob, threads: number, work: number): number {
+  // each chunk costs an atomic increment on a shared line: small jobs get one chunk per thread
+  const wanted = Math.max(threads, Math.min(threads * CHUNKS_PER_THREAD, Math.floor(work / CHUNK_MIN_WORK)));
+  return Math.min(Math.ceil(job.rows / job.align), wanted);
+}
+
+const CHUNKS_PER_THREAD = 4;
+const CHUNK_MIN_WORK = 1 << 16;
+
+export function chunkRange(job: KernelJob, chunk: number, chunks: number): [number, number] {
   const units = Math.ceil(job.rows / job.align);
-  const start = Math.floor((units * index) / threads) * job.align;
-  const end = Math.min(job.rows, Math.floor((units * (index + 1)) / threads) * job.align);
+  const start = Math.floor((units * chunk) / chunks) * job.align;
+  const end = Math.min(job.rows, Math.floor((units * (chunk + 1)) / chunks) * job.align);
   return [Math.min(start, job.rows), end];
+}
+
+/** Takes and runs chunks of the posted job until the counter passes the last one. */
+export function runChunks(kernels: Exports, ctrl: Int32Array, job: KernelJob, chunks: number, thread: number): void {
+  for (let c = Atomics.add(ctrl, CTRL.next, 1); c < chunks; c = Atomics.add(ctrl, CTRL.next, 1)) {
+    const [r0, r1] = chunkRange(job, c, chunks);
+    runRows(kernels, job, r0, r1, thread);
+  }
 }
 
 /** Runs rows r0 .. r1 − 1 of a job with a module's exports, as thread `thread` (a kernel that does not
@@ -38,7 +60,7 @@ export function runRows(kernels: Exports, job: KernelJob, r0: number, r1: number
 }
 
 // Control block layout (Int32Array over a SharedArrayBuffer)
-export const CTRL = { generation: 0, done: 1, kernel: 2, rows: 3, align: 4, argCount: 5, args: 6, size: 6 + MAX_ARGS } as const;
+export const CTRL = { generation: 0, done: 1, kernel: 2, rows: 3, align: 4, argCount: 5, next: 6, chunks: 7, args: 8, size: 8 + MAX_ARGS } as const;
 export const EXIT = -1;
 
 export function writeJob(ctrl: Int32Array, job: KernelJob): void {

@@ -17,7 +17,7 @@ import type { DType } from "../../core/dtype.js";
 import type { AdamWStep, AttentionShape, Backend, BatchShape } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ReferenceBackend } from "../reference/reference-backend.js";
-import { CTRL, EXIT, runRows, shareOf, writeJob, type KernelJob, type KernelName } from "./kernel-call.js";
+import { chunkCount, CTRL, EXIT, runChunks, runRows, writeJob, type KernelJob, type KernelName } from "./kernel-call.js";
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB
@@ -67,7 +67,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     this.top = 1 << 20; // the first MiB is left to the module's own data
     this.threads = Math.max(1, Math.floor(options.threads ?? 1));
     for (let index = 1; index < this.threads; index++) {
-      const worker = new Worker(WORKER, { workerData: { module, memory: this.memory, control: this.ctrl.buffer, index, threads: this.threads, generation: Atomics.load(this.ctrl, CTRL.generation) } });
+      const worker = new Worker(WORKER, { workerData: { module, memory: this.memory, control: this.ctrl.buffer, index, generation: Atomics.load(this.ctrl, CTRL.generation) } });
       worker.unref(); // a sleeping worker never keeps the process alive
       this.workers.push(worker);
     }
@@ -82,16 +82,18 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     this.workers.length = 0;
   }
 
-  /** Runs a kernel over all threads: workers take their shares of the rows, the main thread the first. */
+  /** Runs a kernel over all threads: each takes chunks of the rows until none are left (kernel-call.ts). */
   private run(job: KernelJob, work: number): void {
     const parallel = this.workers.length > 0 && work >= PARALLEL_MIN_WORK && job.rows >= this.threads * job.align;
     if (!parallel) return runRows(this.kernels, job, 0, job.rows, 0);
     writeJob(this.ctrl, job);
+    const chunks = chunkCount(job, this.threads, work);
+    this.ctrl[CTRL.chunks] = chunks;
+    Atomics.store(this.ctrl, CTRL.next, 0);
     Atomics.store(this.ctrl, CTRL.done, 0);
     Atomics.add(this.ctrl, CTRL.generation, 1);
     Atomics.notify(this.ctrl, CTRL.generation);
-    const [r0, r1] = shareOf(job, 0, this.threads);
-    runRows(this.kernels, job, r0, r1, 0);
+    runChunks(this.kernels, this.ctrl, job, chunks, 0);
     // the workers usually finish within microseconds of the main thread: spin, then sleep
     for (let i = 0; i < 1 << 16 && Atomics.load(this.ctrl, CTRL.done) < this.workers.length; i++);
     const deadline = performance.now() + 60_000; // a kernel takes milliseconds; a minute means a lost worker
@@ -263,8 +265,11 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   }
 
   override swiglu(y: Float32Array, gate: Float32Array, up: Float32Array): void {
-    if (!this.inHeap(y, gate, up)) return super.swiglu(y, gate, up);
-    this.elementwise("swiglu", [y.byteOffset, gate.byteOffset, up.byteOffset], y.length);
+    // inference's activations live outside wasm memory: staged (three copies against an exp per value)
+    const n = y.length;
+    const { ptrs, copyBack } = this.place([[y, n, "out"], [gate, n, "in"], [up, n, "in"]]);
+    this.elementwise("swiglu", ptrs, n);
+    copyBack();
   }
 
   override swigluBackward(dGate: Float32Array, dUp: Float32Array, dy: Float32Array, gate: Float32Array, up: Float32Array): void {
@@ -302,11 +307,12 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const [N, K] = [w.rows, w.rowLength];
     const wPtr = this.pointerOf(w);
     const quantized = w.dtype !== "f32" && w.dtype !== "f16" && w.dtype !== "bf16";
-    // activations (f32), outputs (f32), and for quantized weights the activations' 8-bit values held as i16,
-    // one scale per block and (k-quants) Σ q per 32: each region 64-byte aligned
-    const sizes = [T * K * 4, T * N * 4, quantized ? T * K * 2 : 0, quantized ? (T * K) / 8 : 0, quantized ? (T * K) / 8 : 0].map((n) => Math.ceil(n / 64) * 64);
-    const base = this.region("matmul", sizes.reduce((a, b) => a + b, 0));
-    const [xPtr, yPtr, qsPtr, dsPtr, sumsPtr] = sizes.map((_, i) => base + sizes.slice(0, i).reduce((a, b) => a + b, 0)) as [number, number, number, number, number];
+    // one region: activations (f32), outputs (f32), and for quantized weights the activations' 8-bit values
+    // held as i16, one scale per block and (k-quants) Σ q per 32; each part 64-byte aligned
+    const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
+    const [xBytes, yBytes, qBytes, sBytes] = [align(T * K * 4), align(T * N * 4), quantized ? align(T * K * 2) : 0, quantized ? align((T * K) / 8) : 0];
+    const xPtr = this.region("matmul", xBytes + yBytes + qBytes + 2 * sBytes);
+    const yPtr = xPtr + xBytes, qsPtr = yPtr + yBytes, dsPtr = qsPtr + qBytes, sumsPtr = dsPtr + sBytes;
     new Float32Array(this.memory.buffer, xPtr, T * K).set(x.subarray(0, T * K));
     const work = N * K * Math.min(T, 4); // a tile of 4 activation rows reads each weight once
     if (w.dtype === "f32") this.run({ kernel: "matmul_f32", args: [yPtr, xPtr, wPtr, T, N, K], rows: N, align: 2 }, work);

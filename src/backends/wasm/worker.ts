@@ -4,9 +4,9 @@
  * done, and sleeps again. (Workers are unref'd: they never keep the process alive.)
  */
 import { workerData } from "node:worker_threads";
-import { CTRL, EXIT, readJob, runRows, shareOf } from "./kernel-call.js";
+import { CTRL, EXIT, readJob, runChunks } from "./kernel-call.js";
 
-const { module, memory, control, index, threads, generation } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; index: number; threads: number; generation: number };
+const { module, memory, control, index, generation } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; index: number; generation: number };
 const kernels = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error("wasm kernel aborted"); } } }).exports as Record<string, (...args: number[]) => void>;
 const ctrl = new Int32Array(control);
 // subtle: start from the generation at spawn time, not the current one: a job posted while this thread
@@ -32,9 +32,8 @@ for (;;) {
   seen = nextGeneration();
   if (ctrl[CTRL.kernel] === EXIT) break;
   const job = readJob(ctrl);
-  // thread 0 is the main thread; worker `index` (1-based) takes the index-th share of the rows
-  const [r0, r1] = shareOf(job, index, threads);
-  runRows(kernels, job, r0, r1, index);
+  // thread 0 is the main thread; worker `index` (1-based) takes chunks alongside it
+  runChunks(kernels, ctrl, job, ctrl[CTRL.chunks]!, index);
   Atomics.add(ctrl, CTRL.done, 1);
   Atomics.notify(ctrl, CTRL.done);
 }
