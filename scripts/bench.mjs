@@ -1,5 +1,8 @@
 // npm run bench -- NAME: runs dist/bench/NAME.js (compiled from bench/NAME.ts).
 import { existsSync, readdirSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
+
+setFlagsFromString("--experimental-wasm-relaxed-simd"); // as bin/glassbox does: the wasm backend's relaxed-SIMD build
 
 const name = process.argv[2];
 const available = readdirSync(new URL("../dist/bench/", import.meta.url)).filter((f) => f.endsWith(".js") && !f.startsWith("_")).map((f) => f.slice(0, -3));

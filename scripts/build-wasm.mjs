@@ -9,11 +9,16 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("../", import.meta.url));
 mkdirSync(`${root}dist/wasm`, { recursive: true });
 const asc = `${root}node_modules/assemblyscript/bin/asc.js`;
-execFileSync(process.execPath, [
-  asc,
-  `${root}src/backends/wasm/assembly/kernels.ts`,
-  "-o", `${root}dist/wasm/kernels.wasm`,
-  "-O3", "--noAssert", "--runtime", "stub",
-  "--importMemory", "--sharedMemory", "--initialMemory", "16", "--maximumMemory", "65536",
-  "--enable", "simd", "--enable", "threads",
-], { stdio: "inherit" });
+// Two builds of the same source: plain SIMD (runs everywhere), and relaxed SIMD (fused multiply-add; Node 20
+// gates it behind --experimental-wasm-relaxed-simd, which bin/glassbox turns on). The backend picks the
+// relaxed one when the runtime compiles it (src/backends/wasm/wasm-backend.ts).
+for (const [out, extra] of [["kernels.wasm", []], ["kernels-relaxed.wasm", ["--enable", "relaxed-simd"]]]) {
+  execFileSync(process.execPath, [
+    asc,
+    `${root}src/backends/wasm/assembly/kernels.ts`,
+    "-o", `${root}dist/wasm/${out}`,
+    "-O3", "--noAssert", "--runtime", "stub",
+    "--importMemory", "--sharedMemory", "--initialMemory", "16", "--maximumMemory", "65536",
+    "--enable", "simd", "--enable", "threads", ...extra,
+  ], { stdio: "inherit" });
+}

@@ -15,5 +15,5 @@ function find(dir, out = []) {
 
 const filter = process.argv.slice(2);
 const files = ["dist/src", "dist/test"].flatMap((dir) => find(dir)).filter((f) => filter.length === 0 || filter.some((s) => f.includes(s))).sort();
-const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], { stdio: "inherit" });
+const result = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--test", "--test-reporter=spec", ...files], { stdio: "inherit" });
 process.exit(result.status ?? 1);

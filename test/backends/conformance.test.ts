@@ -19,6 +19,14 @@ import { ggufVocabularyFor } from "../../src/tokenizers/gguf-vocab-for.js";
 backendSuite("reference", () => new ReferenceBackend());
 backendSuite("wasm", () => new WasmBackend());
 backendSuite("wasm, 2 threads", () => new WasmBackend({ threads: 2 }));
+backendSuite("wasm, plain SIMD (no relaxed)", () => new WasmBackend({ threads: 2, relaxed: false }));
+
+test("the test run has relaxed SIMD, so the suites above cover both kernel builds", () => {
+  // scripts/run-tests.mjs starts the tests with --experimental-wasm-relaxed-simd (Node 20)
+  const backend = new WasmBackend();
+  assert.equal(backend.relaxed, true);
+  backend.dispose();
+});
 
 /**
  * Greedy generation, token for token, on both backends. A random-weight model's logits are nearly flat, so

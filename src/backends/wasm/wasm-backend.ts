@@ -22,6 +22,25 @@ import { chunkCount, CTRL, EXIT, runChunks, runRows, writeJob, type KernelJob, t
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB
 const KERNELS = fileURLToPath(new URL("../../../wasm/kernels.wasm", import.meta.url));
+const KERNELS_RELAXED = fileURLToPath(new URL("../../../wasm/kernels-relaxed.wasm", import.meta.url));
+
+/**
+ * The kernels compiled once per process: the relaxed-SIMD build (fused multiply-add) when this runtime
+ * compiles it — Node 20 does with --experimental-wasm-relaxed-simd, which bin/glassbox sets — else plain SIMD.
+ */
+const compiled: { plain?: WebAssembly.Module; relaxed?: WebAssembly.Module | null } = {};
+function kernelModule(relaxed: boolean): { module: WebAssembly.Module; relaxed: boolean } {
+  if (relaxed && compiled.relaxed === undefined) {
+    try {
+      compiled.relaxed = new WebAssembly.Module(readFileSync(KERNELS_RELAXED));
+    } catch {
+      compiled.relaxed = null; // the runtime lacks relaxed SIMD (or the flag that enables it)
+    }
+  }
+  if (relaxed && compiled.relaxed) return { module: compiled.relaxed, relaxed: true };
+  compiled.plain ??= new WebAssembly.Module(readFileSync(KERNELS));
+  return { module: compiled.plain, relaxed: false };
+}
 const WORKER = new URL("./worker.js", import.meta.url);
 
 interface Kernels extends Record<string, (...args: number[]) => void> {
@@ -37,6 +56,8 @@ const PARALLEL_MIN_WORK = 1 << 15;
 export interface WasmBackendOptions {
   /** compute threads, the main thread included (default 1) */
   readonly threads?: number;
+  /** use the relaxed-SIMD kernels when the runtime has them (default true); false: plain SIMD always */
+  readonly relaxed?: boolean;
 }
 
 /** Weight dtypes with a wasm matrix product; the others fall back to the reference backend. */
@@ -54,13 +75,16 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   private readonly freeBlocks: { ptr: number; size: number }[] = [];
   private readonly reclaim = new FinalizationRegistry<{ ptr: number; size: number }>((block) => this.freeBlocks.push(block));
   readonly threads: number;
+  /** whether the relaxed-SIMD kernels (fused multiply-add) run */
+  readonly relaxed: boolean;
   private readonly workers: Worker[] = [];
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(CTRL.size * 4));
 
   constructor(options: WasmBackendOptions = {}) {
     super();
     this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
-    const module = new WebAssembly.Module(readFileSync(KERNELS));
+    const { module, relaxed } = kernelModule(options.relaxed ?? true);
+    this.relaxed = relaxed;
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, abort: () => { throw new Error("wasm kernel aborted"); } } });
     this.kernels = instance.exports as unknown as Kernels;
     this.heapBuffers.add(this.memory.buffer);

@@ -6,6 +6,22 @@
 
 import { axpy, dot, zero } from "./attention";
 
+/** q · k over hs floats with four independent accumulators (hs is usually 64 or 128: 16–32 vector steps,
+ *  which one accumulator chain would serialise on the add latency). */
+// @ts-ignore: decorator
+@inline function dotWide(q: usize, k: usize, hs: i32): f32 {
+  if (hs & 15) return dot(q, k, hs);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  for (let o: usize = 0, end = <usize>hs << 2; o < end; o += 64) {
+    a0 = f32x4.add(a0, f32x4.mul(v128.load(q + o), v128.load(k + o)));
+    a1 = f32x4.add(a1, f32x4.mul(v128.load(q + o, 16), v128.load(k + o, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(v128.load(q + o, 32), v128.load(k + o, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(v128.load(q + o, 48), v128.load(k + o, 48)));
+  }
+  const a = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+  return f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
+}
+
 /**
  * For the query at position p = pos0 + t, head h, reading key/value head g = h / (H / Hkv):
  *   score[s] = q[t, h] · k[s, g] / √hs             for s in (p − window, p]
@@ -24,7 +40,7 @@ export function attention_cached(out: usize, q: usize, kCache: usize, vCache: us
     const qRow = q + ((<usize>t * H + h) * hs << 2);
     let best = -Infinity as f32;
     for (let s = first; s <= p; s++) {
-      const score = dot(qRow, kCache + ((<usize>s * Hkv + g) * hs << 2), hs) * scale;
+      const score = dotWide(qRow, kCache + ((<usize>s * Hkv + g) * hs << 2), hs) * scale;
       store<f32>(scores + (<usize>s << 2), score);
       if (score > best) best = score;
     }

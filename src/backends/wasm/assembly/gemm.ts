@@ -6,6 +6,8 @@
 // broadcasts four A scalars and loads eight B values, then does 32 multiply-adds from registers.
 // Rows m0 .. m1 − 1 of C are computed (threads split M; the caller aligns their shares to 4).
 
+import { madd } from "./simd";
+
 // @ts-ignore: decorator
 @inline function storeTile(p: usize, v: v128, accumulate: bool): void {
   v128.store(p, accumulate ? f32x4.add(v128.load(p), v) : v);
@@ -31,10 +33,10 @@ export function gemm_f32(c: usize, a: usize, b: usize, N: i32, K: i32, sai: i32,
         const x1 = v128.load32_splat(ap + rowA);
         const x2 = v128.load32_splat(ap + 2 * rowA);
         const x3 = v128.load32_splat(ap + 3 * rowA);
-        c00 = f32x4.add(c00, f32x4.mul(x0, b0)); c01 = f32x4.add(c01, f32x4.mul(x0, b1));
-        c10 = f32x4.add(c10, f32x4.mul(x1, b0)); c11 = f32x4.add(c11, f32x4.mul(x1, b1));
-        c20 = f32x4.add(c20, f32x4.mul(x2, b0)); c21 = f32x4.add(c21, f32x4.mul(x2, b1));
-        c30 = f32x4.add(c30, f32x4.mul(x3, b0)); c31 = f32x4.add(c31, f32x4.mul(x3, b1));
+        c00 = madd(x0, b0, c00); c01 = madd(x0, b1, c01);
+        c10 = madd(x1, b0, c10); c11 = madd(x1, b1, c11);
+        c20 = madd(x2, b0, c20); c21 = madd(x2, b1, c21);
+        c30 = madd(x3, b0, c30); c31 = madd(x3, b1, c31);
         ap += stepA;
         bp += rowB;
       }
@@ -56,8 +58,8 @@ export function gemm_f32(c: usize, a: usize, b: usize, N: i32, K: i32, sai: i32,
       let bp = b + (<usize>j << 2);
       for (let k = 0; k < K; k++) {
         const x = v128.load32_splat(ap);
-        c0 = f32x4.add(c0, f32x4.mul(x, v128.load(bp)));
-        c1 = f32x4.add(c1, f32x4.mul(x, v128.load(bp, 16)));
+        c0 = madd(x, v128.load(bp), c0);
+        c1 = madd(x, v128.load(bp, 16), c1);
         ap += stepA;
         bp += rowB;
       }

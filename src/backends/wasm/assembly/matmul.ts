@@ -13,6 +13,7 @@
 // per-lane float steps matter.
 
 import { f16ToF32, f16x4ToF32x4 } from "./half";
+import { madd } from "./simd";
 
 // @ts-ignore: decorator
 @inline const TILE = 4;
@@ -20,12 +21,6 @@ import { f16ToF32, f16x4ToF32x4 } from "./half";
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
-
-/** acc + a · b, four lanes (mul then add: no fused multiply-add in plain SIMD). */
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, acc: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
 }
 
 // ---------------------------------------------------------------- float weights
