@@ -104,6 +104,23 @@ export function matmul_f32(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32,
   return bf16 ? i32x4.shl(v128.load16x4_u(p), 16) : f16x4ToF32x4(p);
 }
 
+/**
+ * Eight 16-bit floats loaded as one vector, widened four at a time: interleaving zero words below each half
+ * (one unpack instruction) gives h << 16 in each 32-bit lane, which is already the f32 for bf16; for f16 the
+ * arithmetic shift by 3 and the mask put sign, exponent and mantissa in f32 position, and × 2^112 rebiases.
+ */
+// @ts-ignore: decorator
+@inline function halfLow(h: v128, bf16: bool): v128 {
+  const placed = v128.shuffle<u16>(v128.splat<i32>(0), h, 0, 8, 1, 9, 2, 10, 3, 11);
+  return bf16 ? placed : f32x4.mul(v128.and(i32x4.shr_s(placed, 3), i32x4.splat(0x8fffffff)), f32x4.splat(reinterpret<f32>(0x77800000)));
+}
+
+// @ts-ignore: decorator
+@inline function halfHigh(h: v128, bf16: bool): v128 {
+  const placed = v128.shuffle<u16>(v128.splat<i32>(0), h, 4, 12, 5, 13, 6, 14, 7, 15);
+  return bf16 ? placed : f32x4.mul(v128.and(i32x4.shr_s(placed, 3), i32x4.splat(0x8fffffff)), f32x4.splat(reinterpret<f32>(0x77800000)));
+}
+
 // @ts-ignore: decorator
 @inline function halfAt(row: usize, k: i32, bf16: bool): f32 {
   const h = <u32>load<u16>(row + (<usize>k << 1));
@@ -128,7 +145,8 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
       let k = 0;
       for (; k < K8; k += 8) {
         const o = <usize>k << 2;
-        const v = halfX4(row, k, bf16), u = halfX4(row, k + 4, bf16);
+        const h = v128.load(row + (<usize>k << 1));
+        const v = halfLow(h, bf16), u = halfHigh(h, bf16);
         a0 = madd(v, v128.load(x0 + o), a0); b0 = madd(u, v128.load(x0 + o, 16), b0);
         a1 = madd(v, v128.load(x1 + o), a1); b1 = madd(u, v128.load(x1 + o, 16), b1);
         a2 = madd(v, v128.load(x2 + o), a2); b2 = madd(u, v128.load(x2 + o, 16), b2);
@@ -151,8 +169,9 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
       let k = 0;
       for (; k < K8; k += 8) {
         const o = <usize>k << 2;
-        a = madd(halfX4(row, k, bf16), v128.load(xt + o), a);
-        b = madd(halfX4(row, k + 4, bf16), v128.load(xt + o, 16), b);
+        const h = v128.load(row + (<usize>k << 1));
+        a = madd(halfLow(h, bf16), v128.load(xt + o), a);
+        b = madd(halfHigh(h, bf16), v128.load(xt + o, 16), b);
       }
       if (k < K4) a = madd(halfX4(row, k, bf16), v128.load(xt + (<usize>k << 2)), a);
       storeHalf(y, x, row, t, n, N, K, K4, f32x4.add(a, b), bf16);
@@ -191,7 +210,7 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
 /** acc + the integer lanes × scale. */
 // @ts-ignore: decorator
 @inline function scaled(acc: v128, lanes: v128, scale: f32): v128 {
-  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(lanes), f32x4.splat(scale)));
+  return madd(f32x4.convert_i32x4_s(lanes), f32x4.splat(scale), acc);
 }
 
 // @ts-ignore: decorator
