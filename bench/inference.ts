@@ -66,9 +66,10 @@ function runGlassbox(path: string, threads: number): { prefill: number; decode: 
   model.forward(prompt.slice(0, 16), model.newCache(16));
   const cache = model.newCache(PROMPT + DECODE + 1);
   let start = performance.now();
-  let logits = model.forward(prompt, cache);
+  // the last position's logits only, as llama-bench's prompt test computes (llama_batch_get_one)
+  const prefillLogits = model.forward(prompt, cache, undefined, "last");
   const prefill = (PROMPT / (performance.now() - start)) * 1000;
-  let last = logits.subarray(logits.length - V);
+  let last = prefillLogits;
   start = performance.now();
   for (let i = 0; i < DECODE; i++) {
     let best = 0;

@@ -49,8 +49,7 @@ export async function* generateIds(lm: LanguageModel, promptIds: readonly number
   // Prefill: reuse whatever prefix of the prompt the cache already holds, run the rest in one pass.
   cache.truncate(Math.min(cache.length, promptIds.length - 1));
   let start = performance.now();
-  let logits = lm.forward(promptIds.slice(cache.length), cache);
-  logits = logits.subarray(logits.length - V);
+  let logits = lm.forward(promptIds.slice(cache.length), cache, undefined, "last"); // (1, V)
   stats.prefillMs = performance.now() - start;
   stats.prefillTokensPerSecond = (promptIds.length / stats.prefillMs) * 1000;
 

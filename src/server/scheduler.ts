@@ -160,8 +160,7 @@ export class Scheduler {
     };
     sequence.stats.promptTokens = request.promptIds.length;
     const started = performance.now();
-    let logits = model.network.forward(request.promptIds.slice(cachedTokens), slot.cache);
-    logits = logits.subarray(logits.length - model.config.vocabSize);
+    const logits = model.network.forward(request.promptIds.slice(cachedTokens), slot.cache, undefined, "last"); // (1, V)
     sequence.stats.prefillMs = performance.now() - started;
     this.advance(sequence, logits);
     return sequence.finished ? undefined : sequence;

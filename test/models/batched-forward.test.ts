@@ -34,3 +34,19 @@ for (const family of ["gpt2", "llama", "mixtral"]) {
     }
   });
 }
+
+for (const family of ["gpt2", "llama"]) {
+  test(`forward with outputs "last" gives the last row of the full logits, bit for bit (${family})`, () => {
+    const backend = new WasmBackend({ threads: 2 });
+    const { model } = loadLanguageModel(fixtureDir(family, "f32"), backend);
+    const V = model.config.vocabSize;
+    const ids = [3, 1, 4, 1, 5, 9, 2];
+    const all = model.forward(ids, model.newCache(16));
+    const lastCache = model.newCache(16);
+    const last = model.forward(ids, lastCache, undefined, "last");
+    assert.equal(last.length, V);
+    assert.deepEqual(last, all.subarray((ids.length - 1) * V));
+    assert.equal(lastCache.length, ids.length); // every position's keys and values are still cached
+    backend.dispose();
+  });
+}

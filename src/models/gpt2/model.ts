@@ -15,7 +15,7 @@ import type { Backend } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { NO_TRACE, type Tracer } from "../../trace/trace.js";
 import type { TransformerConfig } from "../config.js";
-import type { LanguageModel, Segment } from "../language-model.js";
+import { outputRows, type LanguageModel, type Outputs, type Segment } from "../language-model.js";
 import type { Gpt2Weights } from "./weights.js";
 
 export class Gpt2Model implements LanguageModel {
@@ -33,16 +33,16 @@ export class Gpt2Model implements LanguageModel {
     return new KvCache(this.config.nLayers, Math.min(capacity, this.config.contextLength), this.config.nHead, this.config.headDim, this.backend);
   }
 
-  forward(ids: readonly number[], cache: KvCache, tracer: Tracer = NO_TRACE): Float32Array {
-    return this.run([{ ids, cache }], tracer);
+  forward(ids: readonly number[], cache: KvCache, tracer: Tracer = NO_TRACE, outputs: Outputs = "all"): Float32Array {
+    return this.run([{ ids, cache }], tracer, outputs);
   }
 
   forwardBatch(segments: readonly Segment[]): Float32Array {
-    return this.run(segments, NO_TRACE);
+    return this.run(segments, NO_TRACE, "all");
   }
 
   /** The forward pass over one or more sequences stacked as rows (T below counts all of them). */
-  private run(segments: readonly Segment[], tracer: Tracer): Float32Array {
+  private run(segments: readonly Segment[], tracer: Tracer, outputs: Outputs): Float32Array {
     const { backend: be, weights: w, config: c } = this;
     const rowsOf: AttentionSegment[] = [];
     const positionIds: number[] = [];
@@ -74,9 +74,10 @@ export class Gpt2Model implements LanguageModel {
       if (tracer.enabled) tracer.record("resid", x, [T, C], l);
     });
     for (const s of rowsOf) s.cache.length = s.pos0 + s.T;
-    const final = norm(be, "layernorm", x, w.lnF, c.normEps);
+    const { rows, count } = outputRows(x, T, C, tracer.enabled ? "all" : outputs); // (count, C)
+    const final = norm(be, "layernorm", rows, w.lnF, c.normEps);
     if (tracer.enabled) tracer.record("final_norm", final, [T, C]);
-    const logits = linear(be, final, T, w.output); // (T, V)
+    const logits = linear(be, final, count, w.output); // (count, V)
     if (tracer.enabled) tracer.record("logits", logits, [T, c.vocabSize]);
     return logits;
   }
