@@ -79,18 +79,24 @@ export class ReferenceBackend implements Backend {
 
   rope(x: Float32Array, T: number, nHeads: number, headDim: number, positions: Int32Array, invFreq: Float32Array, style: RopeStyle): void {
     const pairs = invFreq.length;
+    const cos = new Float64Array(pairs);
+    const sin = new Float64Array(pairs);
     for (let t = 0; t < T; t++) {
+      // the angles depend on the position only: once per position, shared by every head
+      for (let i = 0; i < pairs; i++) {
+        const theta = positions[t]! * invFreq[i]!;
+        cos[i] = Math.cos(theta);
+        sin[i] = Math.sin(theta);
+      }
       for (let h = 0; h < nHeads; h++) {
         const base = (t * nHeads + h) * headDim;
         for (let i = 0; i < pairs; i++) {
-          const theta = positions[t]! * invFreq[i]!;
-          const [cos, sin] = [Math.cos(theta), Math.sin(theta)];
           // interleaved: (x[2i], x[2i+1]); halves: (x[i], x[i + rotated/2])
           const ia = style === "interleaved" ? base + 2 * i : base + i;
           const ib = style === "interleaved" ? ia + 1 : ia + pairs;
           const [a, b] = [x[ia]!, x[ib]!];
-          x[ia] = a * cos - b * sin;
-          x[ib] = a * sin + b * cos;
+          x[ia] = a * cos[i]! - b * sin[i]!;
+          x[ib] = a * sin[i]! + b * cos[i]!;
         }
       }
     }
