@@ -5,6 +5,8 @@
 // Each thread keeps its scores in its own slice of `scratch` (S floats per thread).
 
 import { axpy, dot, zero } from "./attention";
+import { exp4 } from "./elementwise";
+import { madd } from "./simd";
 
 /** q · k over hs floats with four independent accumulators (hs is usually 64 or 128: 16–32 vector steps,
  *  which one accumulator chain would serialise on the add latency). */
@@ -44,21 +46,63 @@ export function attention_cached(out: usize, q: usize, kCache: usize, vCache: us
       store<f32>(scores + (<usize>s << 2), score);
       if (score > best) best = score;
     }
-    let sum: f32 = 0;
-    for (let s = first; s <= p; s++) {
-      const e = Mathf.exp(load<f32>(scores + (<usize>s << 2)) - best);
-      store<f32>(scores + (<usize>s << 2), e);
-      sum += e;
-    }
+    const sum = expInPlace(scores + (<usize>first << 2), p - first + 1, best);
     const inv: f32 = 1 / sum;
     const oRow = out + ((<usize>t * H + h) * hs << 2);
-    zero(oRow, hs);
-    for (let s = first; s <= p; s++) axpy(oRow, load<f32>(scores + (<usize>s << 2)) * inv, vCache + ((<usize>s * Hkv + g) * hs << 2), hs);
+    weightedSum(oRow, scores, first, p, vCache + (<usize>g * hs << 2), <usize>Hkv * hs << 2, hs, inv);
     if (probs) {
       // the attention weights for the inspector: (H, T, S), zeros outside the visible range
       const pRow = probs + ((<usize>h * T + t) * S << 2);
       zero(pRow, S);
       for (let s = first; s <= p; s++) store<f32>(pRow + (<usize>s << 2), load<f32>(scores + (<usize>s << 2)) * inv);
     }
+  }
+}
+
+/** e[i] = exp(e[i] − shift) for n floats in place, four at a time; returns Σ e. */
+function expInPlace(e: usize, n: i32, shift: f32): f32 {
+  const m = f32x4.splat(shift);
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = exp4(f32x4.sub(v128.load(e + (<usize>i << 2)), m));
+    v128.store(e + (<usize>i << 2), v);
+    acc = f32x4.add(acc, v);
+  }
+  let sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < n; i++) {
+    const v = Mathf.exp(load<f32>(e + (<usize>i << 2)) - shift);
+    store<f32>(e + (<usize>i << 2), v);
+    sum += v;
+  }
+  return sum;
+}
+
+/**
+ * out (hs) = Σ_{s = first..last} (w[s] · scale) · v[s], v[s] at v0 + s · stride. Eight vectors of out stay in
+ * registers while every key's weight is applied (32 floats of the head at a time), instead of loading and
+ * storing out once per key.
+ */
+function weightedSum(out: usize, w: usize, first: i32, last: i32, v0: usize, stride: usize, hs: i32, scale: f32): void {
+  let c = 0;
+  for (; c + 32 <= hs; c += 32) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+    let vp = v0 + <usize>first * stride + (<usize>c << 2);
+    for (let s = first; s <= last; s++, vp += stride) {
+      const p = f32x4.splat(load<f32>(w + (<usize>s << 2)) * scale);
+      a0 = madd(p, v128.load(vp), a0); a1 = madd(p, v128.load(vp, 16), a1);
+      a2 = madd(p, v128.load(vp, 32), a2); a3 = madd(p, v128.load(vp, 48), a3);
+      a4 = madd(p, v128.load(vp, 64), a4); a5 = madd(p, v128.load(vp, 80), a5);
+      a6 = madd(p, v128.load(vp, 96), a6); a7 = madd(p, v128.load(vp, 112), a7);
+    }
+    const o = out + (<usize>c << 2);
+    v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
+    v128.store(o, a4, 64); v128.store(o, a5, 80); v128.store(o, a6, 96); v128.store(o, a7, 112);
+  }
+  if (c < hs) {
+    // the rest of the head (hs not a multiple of 32), one key at a time
+    zero(out + (<usize>c << 2), hs - c);
+    for (let s = first; s <= last; s++) axpy(out + (<usize>c << 2), load<f32>(w + (<usize>s << 2)) * scale, v0 + <usize>s * stride + (<usize>c << 2), hs - c);
   }
 }
