@@ -116,6 +116,12 @@ export interface Backend {
   /** One AdamW step over a parameter tensor p with gradient g and moments m, v (src/training/adamw.ts). */
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, step: AdamWStep): void;
 
+  /** LayerNorm for training, per row of C: x̂ = (x − μ)·r, r = 1/√(σ² + eps), y = x̂ ⊙ w (+ b); saves x̂ (rows, C) and r (rows). */
+  layerNormForward(y: Float32Array, xHat: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | undefined, C: number, eps: number): void;
+
+  /** Its gradients: g = dy ⊙ w;  dx += r · (g − mean(g) − x̂ · mean(g ⊙ x̂));  dw += Σ_rows dy ⊙ x̂;  db += Σ_rows dy. */
+  layerNormBackward(dx: Float32Array, dw: Float32Array, db: Float32Array | undefined, dy: Float32Array, xHat: Float32Array, rstd: Float32Array, w: Float32Array, C: number): void;
+
   /** The gradients of causalAttention: dq, dk, dv written (not accumulated) from dOut and the saved probs. */
   causalAttentionBackward(dq: Float32Array, dk: Float32Array, dv: Float32Array, dOut: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, shape: BatchShape): void;
 }

@@ -186,6 +186,32 @@ export function backendSuite(name: string, make: () => Backend): void {
       });
       cases++;
     }
+    const lnRng = new Rng(404); // its own stream: the cases below keep their inputs
+    const lnFilled = (n: number, inHeap: boolean) => ((a) => (a.set(randoms(lnRng, n)), a))(floats(n, inHeap));
+    for (const [rows, C, withBias] of [[1, 2, true], [3, 7, false], [768, 128, false], [50, 130, true], [9, 1027, true]] as const) {
+      for (const inHeap of [true, false]) {
+        const x = lnFilled(rows * C, inHeap);
+        for (let i = 0; i < x.length; i++) x[i] = x[i]! * 3 + 0.5; // a mean away from zero
+        const [w, b, dy] = [lnFilled(C, inHeap), lnFilled(C, inHeap), lnFilled(rows * C, inHeap)];
+        const startDx = randoms(lnRng, rows * C), startDw = randoms(lnRng, C), startDb = randoms(lnRng, C);
+        const run = (be: Backend) => {
+          const [y, xHat, rstd, dx, dw, db] = [floats(rows * C, inHeap), floats(rows * C, inHeap), floats(rows, inHeap), floats(rows * C, inHeap), floats(C, inHeap), floats(C, inHeap)];
+          dx.set(startDx);
+          dw.set(startDw);
+          db.set(startDb);
+          be.layerNormForward(y, xHat, rstd, x, w, withBias ? b : undefined, C, 1e-5);
+          be.layerNormBackward(dx, dw, withBias ? db : undefined, dy, xHat, rstd, w, C);
+          return [y, xHat, rstd, dx, dw, db].map((a) => a.slice());
+        };
+        const [mine, ref] = [run(backend), run(reference)];
+        ["y", "xHat", "rstd", "dx", "dw", "db"].forEach((what, i) => {
+          const error = relativeError(mine[i]!, ref[i]!);
+          worst = Math.max(worst, error);
+          assert.ok(error <= TOLERANCE, `layerNorm ${what} rows=${rows} C=${C} bias=${withBias} inHeap=${inHeap}: ${error}`);
+        });
+        cases++;
+      }
+    }
     for (const n of [1, 7, 64, 1000, 70001]) {
       for (const inHeap of [true, false]) {
         const x = filled(n, inHeap);

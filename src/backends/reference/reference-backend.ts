@@ -194,6 +194,14 @@ export class ReferenceBackend implements Backend {
     training.swiglu(y, gate, up);
   }
 
+  layerNormForward(y: Float32Array, xHat: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | undefined, C: number, eps: number): void {
+    training.layerNormForward(y, xHat, rstd, x, w, b, C, eps);
+  }
+
+  layerNormBackward(dx: Float32Array, dw: Float32Array, db: Float32Array | undefined, dy: Float32Array, xHat: Float32Array, rstd: Float32Array, w: Float32Array, C: number): void {
+    training.layerNormBackward(dx, dw, db, dy, xHat, rstd, w, C);
+  }
+
   swigluBackward(dGate: Float32Array, dUp: Float32Array, dy: Float32Array, gate: Float32Array, up: Float32Array): void {
     training.swigluBackward(dGate, dUp, dy, gate, up);
   }

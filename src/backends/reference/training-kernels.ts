@@ -155,3 +155,42 @@ export function crossEntropyBackward(dLogits: Float32Array, probs: Float32Array,
     for (let v = 0; v < V; v++) dLogits[r * V + v] += scale * (probs[r * V + v]! - (v === target ? 1 : 0));
   }
 }
+
+/** LayerNorm for training: x̂ = (x − μ)·r, r = 1/√(σ² + eps), y = x̂ ⊙ w (+ b), per row of C; saves x̂ and r. */
+export function layerNormForward(y: Float32Array, xHat: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | undefined, C: number, eps: number): void {
+  for (let r = 0; r < rstd.length; r++) {
+    const o = r * C;
+    let mean = 0;
+    for (let c = 0; c < C; c++) mean += x[o + c]!;
+    mean /= C;
+    let variance = 0;
+    for (let c = 0; c < C; c++) variance += (x[o + c]! - mean) ** 2;
+    const s = 1 / Math.sqrt(variance / C + eps);
+    rstd[r] = s;
+    for (let c = 0; c < C; c++) {
+      const h = (x[o + c]! - mean) * s;
+      xHat[o + c] = h;
+      y[o + c] = h * w[c]! + (b ? b[c]! : 0);
+    }
+  }
+}
+
+/** g = dy ⊙ w;  dx += r · (g − mean(g) − x̂ · mean(g ⊙ x̂));  dw += Σ_rows dy ⊙ x̂;  db += Σ_rows dy. */
+export function layerNormBackward(dx: Float32Array, dw: Float32Array, db: Float32Array | undefined, dy: Float32Array, xHat: Float32Array, rstd: Float32Array, w: Float32Array, C: number): void {
+  for (let r = 0; r < rstd.length; r++) {
+    const o = r * C;
+    let meanG = 0;
+    let meanGx = 0;
+    for (let c = 0; c < C; c++) {
+      const g = dy[o + c]! * w[c]!;
+      meanG += g;
+      meanGx += g * xHat[o + c]!;
+      dw[c] += dy[o + c]! * xHat[o + c]!;
+      if (db) db[c] += dy[o + c]!;
+    }
+    meanG /= C;
+    meanGx /= C;
+    const s = rstd[r]!;
+    for (let c = 0; c < C; c++) dx[o + c] += s * (dy[o + c]! * w[c]! - meanG - xHat[o + c]! * meanGx);
+  }
+}

@@ -301,6 +301,19 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     this.elementwise("swiglu_backward", [dGate.byteOffset, dUp.byteOffset, dy.byteOffset, gate.byteOffset, up.byteOffset], dy.length);
   }
 
+  override layerNormForward(y: Float32Array, xHat: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | undefined, C: number, eps: number): void {
+    if (!this.inHeap(y, xHat, rstd, x, w, ...(b ? [b] : []))) return super.layerNormForward(y, xHat, rstd, x, w, b, C, eps);
+    const epsBits = new Int32Array(Float32Array.of(eps).buffer)[0]!; // the kernel takes integers: pass the f32's bits
+    this.run({ kernel: "layer_norm_forward", args: [y.byteOffset, xHat.byteOffset, rstd.byteOffset, x.byteOffset, w.byteOffset, b ? b.byteOffset : 0, C, epsBits], rows: rstd.length, align: 1 }, rstd.length * C * 4);
+  }
+
+  override layerNormBackward(dx: Float32Array, dw: Float32Array, db: Float32Array | undefined, dy: Float32Array, xHat: Float32Array, rstd: Float32Array, w: Float32Array, C: number): void {
+    if (!this.inHeap(dx, dw, dy, xHat, rstd, w, ...(db ? [db] : []))) return super.layerNormBackward(dx, dw, db, dy, xHat, rstd, w, C);
+    const rows = rstd.length;
+    this.run({ kernel: "layer_norm_backward_dx", args: [dx.byteOffset, dy.byteOffset, xHat.byteOffset, rstd.byteOffset, w.byteOffset, C], rows, align: 1 }, rows * C * 4);
+    this.run({ kernel: "layer_norm_backward_params", args: [dw.byteOffset, db ? db.byteOffset : 0, dy.byteOffset, xHat.byteOffset, rows, C], rows: C, align: 4 }, rows * C * 2);
+  }
+
   /** The targets of a cross-entropy, copied into wasm memory (rows ints: nothing next to the logits). */
   private targetsInHeap(targets: Int32Array): number {
     const ptr = this.region("targets", targets.length * 4);

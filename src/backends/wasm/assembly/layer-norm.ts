@@ -1,0 +1,115 @@
+// LayerNorm for training (src/tensor/backend.ts `layerNormForward`, `layerNormBackward`), f32, rows of C.
+// The forward and dx are independent per row (threads split rows); dw and db sum over rows, so they are
+// their own kernel with threads splitting the columns.
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/** x̂ = (x − μ)·r, r = 1/√(σ² + eps), y = x̂ ⊙ w (+ b, when b ≠ 0); saves x̂ and r. eps comes as f32 bits. */
+export function layer_norm_forward(y: usize, xHat: usize, rstd: usize, x: usize, w: usize, b: usize, C: i32, epsBits: i32, r0: i32, r1: i32): void {
+  const eps = reinterpret<f32>(epsBits);
+  const C4 = C & ~3;
+  for (let r = r0; r < r1; r++) {
+    const o = <usize>r * <usize>C << 2;
+    let acc = f32x4.splat(0);
+    let c = 0;
+    for (; c < C4; c += 4) acc = f32x4.add(acc, v128.load(x + o + (<usize>c << 2)));
+    let sum = hsum(acc);
+    for (; c < C; c++) sum += load<f32>(x + o + (<usize>c << 2));
+    const mean = sum / <f32>C;
+    const m = f32x4.splat(mean);
+    acc = f32x4.splat(0);
+    for (c = 0; c < C4; c += 4) {
+      const d = f32x4.sub(v128.load(x + o + (<usize>c << 2)), m);
+      acc = f32x4.add(acc, f32x4.mul(d, d));
+    }
+    let variance = hsum(acc);
+    for (; c < C; c++) {
+      const d = load<f32>(x + o + (<usize>c << 2)) - mean;
+      variance += d * d;
+    }
+    const s: f32 = 1 / Mathf.sqrt(variance / <f32>C + eps);
+    store<f32>(rstd + (<usize>r << 2), s);
+    const sv = f32x4.splat(s);
+    for (c = 0; c < C4; c += 4) {
+      const p = <usize>c << 2;
+      const h = f32x4.mul(f32x4.sub(v128.load(x + o + p), m), sv);
+      v128.store(xHat + o + p, h);
+      let out = f32x4.mul(h, v128.load(w + p));
+      if (b) out = f32x4.add(out, v128.load(b + p));
+      v128.store(y + o + p, out);
+    }
+    for (; c < C; c++) {
+      const p = <usize>c << 2;
+      const h = (load<f32>(x + o + p) - mean) * s;
+      store<f32>(xHat + o + p, h);
+      store<f32>(y + o + p, h * load<f32>(w + p) + (b ? load<f32>(b + p) : 0));
+    }
+  }
+}
+
+/** dx += r · (g − mean(g) − x̂ · mean(g ⊙ x̂)), g = dy ⊙ w, per row. */
+export function layer_norm_backward_dx(dx: usize, dy: usize, xHat: usize, rstd: usize, w: usize, C: i32, r0: i32, r1: i32): void {
+  const C4 = C & ~3;
+  for (let r = r0; r < r1; r++) {
+    const o = <usize>r * <usize>C << 2;
+    let ag = f32x4.splat(0), agx = f32x4.splat(0);
+    let c = 0;
+    for (; c < C4; c += 4) {
+      const p = <usize>c << 2;
+      const g = f32x4.mul(v128.load(dy + o + p), v128.load(w + p));
+      ag = f32x4.add(ag, g);
+      agx = f32x4.add(agx, f32x4.mul(g, v128.load(xHat + o + p)));
+    }
+    let sumG = hsum(ag), sumGx = hsum(agx);
+    for (; c < C; c++) {
+      const p = <usize>c << 2;
+      const g = load<f32>(dy + o + p) * load<f32>(w + p);
+      sumG += g;
+      sumGx += g * load<f32>(xHat + o + p);
+    }
+    const meanG = sumG / <f32>C, meanGx = sumGx / <f32>C;
+    const s = load<f32>(rstd + (<usize>r << 2));
+    const sv = f32x4.splat(s), mg = f32x4.splat(meanG), mgx = f32x4.splat(meanGx);
+    for (c = 0; c < C4; c += 4) {
+      const p = <usize>c << 2;
+      const g = f32x4.mul(v128.load(dy + o + p), v128.load(w + p));
+      const d = f32x4.sub(f32x4.sub(g, mg), f32x4.mul(v128.load(xHat + o + p), mgx));
+      v128.store(dx + o + p, f32x4.add(v128.load(dx + o + p), f32x4.mul(sv, d)));
+    }
+    for (; c < C; c++) {
+      const p = <usize>c << 2;
+      const g = load<f32>(dy + o + p) * load<f32>(w + p);
+      store<f32>(dx + o + p, load<f32>(dx + o + p) + s * (g - meanG - load<f32>(xHat + o + p) * meanGx));
+    }
+  }
+}
+
+/** dw[c] += Σ_rows dy ⊙ x̂, db[c] += Σ_rows dy (when db ≠ 0), for columns c0 .. c1 − 1 (c0 a multiple of 4). */
+export function layer_norm_backward_params(dw: usize, db: usize, dy: usize, xHat: usize, rows: i32, C: i32, c0: i32, c1: i32): void {
+  const rowBytes = <usize>C << 2;
+  let c = c0;
+  for (; c + 4 <= c1; c += 4) {
+    const p = <usize>c << 2;
+    let aw = f32x4.splat(0), ab = f32x4.splat(0);
+    for (let r = 0, o: usize = p; r < rows; r++, o += rowBytes) {
+      const g = v128.load(dy + o);
+      aw = f32x4.add(aw, f32x4.mul(g, v128.load(xHat + o)));
+      ab = f32x4.add(ab, g);
+    }
+    v128.store(dw + p, f32x4.add(v128.load(dw + p), aw));
+    if (db) v128.store(db + p, f32x4.add(v128.load(db + p), ab));
+  }
+  for (; c < c1; c++) {
+    const p = <usize>c << 2;
+    let sw: f32 = 0, sb: f32 = 0;
+    for (let r = 0, o: usize = p; r < rows; r++, o += rowBytes) {
+      sw += load<f32>(dy + o) * load<f32>(xHat + o);
+      sb += load<f32>(dy + o);
+    }
+    store<f32>(dw + p, load<f32>(dw + p) + sw);
+    if (db) store<f32>(db + p, load<f32>(db + p) + sb);
+  }
+}
