@@ -42,41 +42,47 @@ export async function* generateIds(lm: LanguageModel, promptIds: readonly number
   const chain = samplerChain(o);
   const eos = new Set(o.eosIds ?? []);
   const maxTokens = o.maxTokens ?? Infinity;
-  const cache = o.cache ?? lm.newCache(context);
-  const V = lm.config.vocabSize;
-  stats.promptTokens = promptIds.length;
+  // a cache of our own holds what this generation can reach, not the whole context (a long-context model's
+  // full cache can be gigabytes), and goes back to the backend when the generation ends
+  const ownCache = o.cache === undefined;
+  const cache = o.cache ?? lm.newCache(Math.min(context, promptIds.length + maxTokens));
+  try {
+    stats.promptTokens = promptIds.length;
 
-  // Prefill: reuse whatever prefix of the prompt the cache already holds, run the rest in one pass.
-  cache.truncate(Math.min(cache.length, promptIds.length - 1));
-  let start = performance.now();
-  let logits = lm.forward(promptIds.slice(cache.length), cache, undefined, "last"); // (1, V)
-  stats.prefillMs = performance.now() - start;
-  stats.prefillTokensPerSecond = (promptIds.length / stats.prefillMs) * 1000;
+    // Prefill: reuse whatever prefix of the prompt the cache already holds, run the rest in one pass.
+    cache.truncate(Math.min(cache.length, promptIds.length - 1));
+    let start = performance.now();
+    let logits = lm.forward(promptIds.slice(cache.length), cache, undefined, "last"); // (1, V)
+    stats.prefillMs = performance.now() - start;
+    stats.prefillTokensPerSecond = (promptIds.length / stats.prefillMs) * 1000;
 
-  const history = [...promptIds];
-  stats.stopReason = "length";
-  stats.decodeMs = 0;
-  for (let n = 0; n < maxTokens; n++) {
-    start = performance.now(); // decode time counts sampling and the forward pass, not the consumer
-    const id = sampleToken(chain, logits, history, () => rng.next());
-    stats.decodeMs += performance.now() - start;
-    if (eos.has(id)) {
-      stats.stopReason = "eos";
-      break;
+    const history = [...promptIds];
+    stats.stopReason = "length";
+    stats.decodeMs = 0;
+    for (let n = 0; n < maxTokens; n++) {
+      start = performance.now(); // decode time counts sampling and the forward pass, not the consumer
+      const id = sampleToken(chain, logits, history, () => rng.next());
+      stats.decodeMs += performance.now() - start;
+      if (eos.has(id)) {
+        stats.stopReason = "eos";
+        break;
+      }
+      stats.generatedTokens = n + 1;
+      history.push(id);
+      yield id;
+      start = performance.now();
+      if (cache.length >= context) {
+        stats.stopReason = "context";
+        break;
+      }
+      if (n + 1 >= maxTokens) break;
+      logits = lm.forward([id], cache);
+      stats.decodeMs += performance.now() - start;
+      stats.decodeTokensPerSecond = (stats.generatedTokens / stats.decodeMs) * 1000;
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    stats.generatedTokens = n + 1;
-    history.push(id);
-    yield id;
-    start = performance.now();
-    if (cache.length >= context) {
-      stats.stopReason = "context";
-      break;
-    }
-    if (n + 1 >= maxTokens) break;
-    logits = lm.forward([id], cache);
-    stats.decodeMs += performance.now() - start;
-    stats.decodeTokensPerSecond = (stats.generatedTokens / stats.decodeMs) * 1000;
-    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    if (ownCache) cache.release();
   }
 }
 

@@ -106,7 +106,9 @@ export class Model {
     if (ids.length > contextLength) throw new UserError("ids", `${ids.length} tokens do not fit the model's context of ${contextLength}`);
     const bad = ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < V));
     if (bad !== undefined) throw new UserError("ids", `token id ${bad} is outside the vocabulary (0..${V - 1})`);
-    const logits = this.network.forward(ids, this.network.newCache(Math.max(ids.length, 1)), tracer);
+    const cache = this.network.newCache(Math.max(ids.length, 1));
+    const logits = this.network.forward(ids, cache, tracer);
+    cache.release();
     return Array.from({ length: ids.length }, (_, t) => logits.slice(t * V, (t + 1) * V));
   }
 

@@ -64,6 +64,7 @@ export function perplexity(lm: LanguageModel, tokenizer: Tokenizer, text: string
     }
     o.onChunk?.(c + 1, chunks, Math.exp(nll / count));
   }
+  cache.release();
   const mean = nll / count;
   const variance = nll2 / count - mean * mean;
   const ppl = Math.exp(mean);

@@ -12,6 +12,7 @@ export class KvCache {
   readonly v: Float32Array[];
   /** positions filled so far (the next token goes at position `length`) */
   length = 0;
+  private owned?: { backend: Backend; bytes: Uint8Array }; // memory from the backend, when it allocates
 
   constructor(
     readonly nLayers: number,
@@ -23,6 +24,7 @@ export class KvCache {
     const size = capacity * nKvHead * headDim;
     if (backend?.allocate) {
       const bytes = backend.allocate(2 * nLayers * size * 4, this);
+      this.owned = { backend, bytes };
       const all = new Float32Array(bytes.buffer, bytes.byteOffset, 2 * nLayers * size);
       this.k = Array.from({ length: nLayers }, (_, l) => all.subarray(2 * l * size, (2 * l + 1) * size));
       this.v = Array.from({ length: nLayers }, (_, l) => all.subarray((2 * l + 1) * size, (2 * l + 2) * size));
@@ -34,11 +36,25 @@ export class KvCache {
 
   /** Copies k, v (T, Hkv, hs) into positions pos0 .. pos0 + T − 1 of a layer. */
   write(layer: number, pos0: number, k: Float32Array, v: Float32Array): void {
+    if (this.k.length === 0) throw new Error("KV cache used after release()");
     const row = this.nKvHead * this.headDim;
     const T = k.length / row;
     if (pos0 + T > this.capacity) throw new RangeError(`KV cache holds ${this.capacity} positions; asked to write up to ${pos0 + T}`);
     this.k[layer]!.set(k, pos0 * row);
     this.v[layer]!.set(v, pos0 * row);
+  }
+
+  /**
+   * Gives the memory back to the backend now (a cache is otherwise reclaimed when it is garbage-collected,
+   * which a process that makes big caches one after another may not reach soon enough). The cache is empty
+   * and unusable afterwards.
+   */
+  release(): void {
+    if (this.owned) this.owned.backend.release?.(this.owned.bytes);
+    this.owned = undefined;
+    this.length = 0;
+    this.k.length = 0;
+    this.v.length = 0;
   }
 
   /** Forgets positions from `length` on (e.g. to reuse a shared prompt prefix). */

@@ -31,6 +31,9 @@ export interface Backend {
    */
   allocate?(byteLength: number, owner?: object): Uint8Array;
 
+  /** Returns memory that `allocate` gave with an owner, at once rather than when the owner is collected. */
+  release?(bytes: Uint8Array): void;
+
   /** Bytes the backend can still hold, when it has a ceiling (WebAssembly: 4 GiB). */
   readonly capacity?: number;
 

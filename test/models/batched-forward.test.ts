@@ -8,6 +8,7 @@ import { ReferenceBackend } from "../../src/backends/reference/reference-backend
 import { WasmBackend } from "../../src/backends/wasm/wasm-backend.js";
 import { loadLanguageModel } from "../../src/models/load.js";
 import { fixtureDir } from "../support/model-fixtures.js";
+import { BUNDLED_MODEL_PATH } from "../../src/models/bundled.js";
 
 for (const family of ["gpt2", "llama", "mixtral"]) {
   test(`forwardBatch equals one forward per sequence (${family})`, () => {
@@ -50,3 +51,28 @@ for (const family of ["gpt2", "llama"]) {
     backend.dispose();
   });
 }
+
+test("KV caches live in wasm memory and give it back: a released cache's block is reused, generations do not grow memory", async () => {
+  const backend = new WasmBackend({ threads: 1 });
+  const { model } = loadLanguageModel(fixtureDir("llama", "f32"), backend);
+  const first = model.newCache(64);
+  const at = first.k[0]!.byteOffset;
+  first.k[0]![0] = 1.5;
+  assert.equal(new Float32Array(backend.memory.buffer, at, 1)[0], 1.5, "the cache is a view of wasm memory");
+  first.release();
+  assert.throws(() => first.write(0, 0, new Float32Array(0), new Float32Array(0)), /after release/);
+  const second = model.newCache(64);
+  assert.equal(second.k[0]!.byteOffset, at, "the released block is handed out again");
+  assert.ok(second.k[0]!.every((v) => v === 0), "and handed out zeroed");
+  second.release();
+  const { Model } = await import("../../src/generation/model.js");
+  const m = Model.load(BUNDLED_MODEL_PATH, { backend });
+  const sizes: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const g = m.generate("hello", { temperature: 0, maxTokens: 8 });
+    await g.text();
+    sizes.push(backend.capacity); // falls with every block taken from the top of the heap
+  }
+  assert.equal(new Set(sizes.slice(1)).size, 1, `the heap grew across generations (bytes left): ${sizes.join(", ")}`);
+  backend.dispose();
+});

@@ -74,6 +74,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   // blocks whose owner was garbage-collected (a KV cache dropped), reused before the heap grows
   private readonly freeBlocks: { ptr: number; size: number }[] = [];
   private readonly reclaim = new FinalizationRegistry<{ ptr: number; size: number }>((block) => this.freeBlocks.push(block));
+  private readonly owned = new Map<number, { ptr: number; size: number }>(); // blocks given with an owner, by pointer
   readonly threads: number;
   /** whether the relaxed-SIMD kernels (fused multiply-add) run */
   readonly relaxed: boolean;
@@ -147,7 +148,8 @@ export class WasmBackend extends ReferenceBackend implements Backend {
       });
       if (best >= 0) {
         const block = this.freeBlocks.splice(best, 1)[0]!;
-        this.reclaim.register(owner, block);
+        this.reclaim.register(owner, block, block);
+        this.owned.set(block.ptr, block);
         const view = new Uint8Array(this.memory.buffer, block.ptr, byteLength);
         view.fill(0);
         this.pointers.set(view, block.ptr);
@@ -165,10 +167,23 @@ export class WasmBackend extends ReferenceBackend implements Backend {
       this.heapBuffers.add(this.memory.buffer); // growing shared memory gives a new, longer buffer object
     }
     this.top = end;
-    if (owner) this.reclaim.register(owner, { ptr, size });
+    if (owner) {
+      const block = { ptr, size };
+      this.reclaim.register(owner, block, block);
+      this.owned.set(ptr, block);
+    }
     const view = new Uint8Array(this.memory.buffer, ptr, byteLength);
     this.pointers.set(view, ptr);
     return view;
+  }
+
+  /** Returns a block given with an owner to the free list now (the owner's finalizer is cancelled). */
+  release(bytes: Uint8Array): void {
+    const block = this.owned.get(bytes.byteOffset);
+    if (!block) return; // not a block given with an owner (or already released)
+    this.owned.delete(block.ptr);
+    this.reclaim.unregister(block);
+    this.freeBlocks.push(block);
   }
 
   /** Where a weight's bytes are in wasm memory (copied in once if it was made elsewhere). */
