@@ -297,6 +297,13 @@ export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N:
   matmulBlocks32(5, y, qs, ds, w, T, N, K, n0, n1);
 }
 
+/** Σ_j m_j · bsum_j over a Q4_K block's eight sub-blocks (exact: integers). */
+// @ts-ignore: decorator
+@inline function minSums(mLo: v128, mHi: v128, bsums: usize): i32 {
+  const v = i32x4.add(i32x4.mul(mLo, v128.load(bsums)), i32x4.mul(mHi, v128.load(bsums, 16)));
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
 /** The 6-bit scale (or min, at j + 4) of sub-block j of a Q4_K block's 12 packed bytes (dequantize.ts scaleMinK4). */
 // @ts-ignore: decorator
 @inline function scaleK4(sc: usize, j: i32): i32 {
@@ -341,7 +348,10 @@ export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usi
       const xb = qs + <usize>t * xRow + (<usize>b << 9);
       const sb = bsums + <usize>t * sRow + (<usize>b << 5);
       let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
-      let n0s = 0, n1s = 0, n2s = 0, n3s = 0; // Σ_j m_j Σ q_x
+      // the eight sub-block minimums as two i32x4, once per block; Σ_j m_j Σ q_x per row is then two
+      // vector products against the row's eight bsums
+      const mLo = i32x4(minK4(sc, 0), minK4(sc, 1), minK4(sc, 2), minK4(sc, 3));
+      const mHi = i32x4(minK4(sc, 4), minK4(sc, 5), minK4(sc, 6), minK4(sc, 7));
       for (let pair = 0; pair < 4; pair++) {
         // sub-blocks 2·pair and 2·pair + 1 share 32 bytes: low nibbles are the first's 32 weights, high the second's
         const p0 = v128.load(wb + 16 + (<usize>pair << 5));
@@ -353,21 +363,20 @@ export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usi
           const s = i16x8.splat(<i16>scaleK4(sc, j));
           const w0 = i16x8.mul(i16x8.extend_low_i8x16_u(q0), s), w1 = i16x8.mul(i16x8.extend_high_i8x16_u(q0), s);
           const w2 = i16x8.mul(i16x8.extend_low_i8x16_u(q1), s), w3 = i16x8.mul(i16x8.extend_high_i8x16_u(q1), s);
-          const m = minK4(sc, j);
-          const xj = xb + (<usize>j << 6), sj = sb + (<usize>j << 2);
+          const xj = xb + (<usize>j << 6);
           i0 = i32x4.add(i0, dot32(w0, w1, w2, w3, xj));
-          n0s += m * load<i32>(sj);
-          if (rows > 1) { i1 = i32x4.add(i1, dot32(w0, w1, w2, w3, xj + xRow)); n1s += m * load<i32>(sj + sRow); }
-          if (rows > 2) { i2 = i32x4.add(i2, dot32(w0, w1, w2, w3, xj + 2 * xRow)); n2s += m * load<i32>(sj + 2 * sRow); }
-          if (rows > 3) { i3 = i32x4.add(i3, dot32(w0, w1, w2, w3, xj + 3 * xRow)); n3s += m * load<i32>(sj + 3 * sRow); }
+          if (rows > 1) i1 = i32x4.add(i1, dot32(w0, w1, w2, w3, xj + xRow));
+          if (rows > 2) i2 = i32x4.add(i2, dot32(w0, w1, w2, w3, xj + 2 * xRow));
+          if (rows > 3) i3 = i32x4.add(i3, dot32(w0, w1, w2, w3, xj + 3 * xRow));
         }
       }
       const d = f16ToF32(<u32>load<u16>(wb)), dmin = f16ToF32(<u32>load<u16>(wb + 2));
       const db = ds + <usize>t * dRow + (<usize>b << 2);
+      const n0s = minSums(mLo, mHi, sb);
       a0 = scaled(a0, i0, d * load<f32>(db)); m0 += <f32>n0s * (dmin * load<f32>(db));
-      if (rows > 1) { a1 = scaled(a1, i1, d * load<f32>(db + dRow)); m1 += <f32>n1s * (dmin * load<f32>(db + dRow)); }
-      if (rows > 2) { a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow)); m2 += <f32>n2s * (dmin * load<f32>(db + 2 * dRow)); }
-      if (rows > 3) { a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow)); m3 += <f32>n3s * (dmin * load<f32>(db + 3 * dRow)); }
+      if (rows > 1) { a1 = scaled(a1, i1, d * load<f32>(db + dRow)); m1 += <f32>minSums(mLo, mHi, sb + sRow) * (dmin * load<f32>(db + dRow)); }
+      if (rows > 2) { a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow)); m2 += <f32>minSums(mLo, mHi, sb + 2 * sRow) * (dmin * load<f32>(db + 2 * dRow)); }
+      if (rows > 3) { a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow)); m3 += <f32>minSums(mLo, mHi, sb + 3 * sRow) * (dmin * load<f32>(db + 3 * dRow)); }
     }
     storeY(y, t, n, N, hsum(a0) - m0);
     if (rows > 1) storeY(y, t + 1, n, N, hsum(a1) - m1);
