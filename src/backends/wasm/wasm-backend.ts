@@ -43,6 +43,9 @@ function kernelModule(relaxed: boolean): { module: WebAssembly.Module; relaxed: 
 }
 const WORKER = new URL("./worker.js", import.meta.url);
 
+/** Bytes rounded up to a whole number of 64-byte cache lines (every region starts on one). */
+const align64 = (bytes: number) => Math.ceil(bytes / 64) * 64;
+
 interface Kernels extends Record<string, (...args: number[]) => void> {
   quantize_q8_0(x: number, qs: number, ds: number, T: number, K: number): void;
   quantize_q8_k(x: number, qs: number, ds: number, bsums: number, T: number, K: number): void;
@@ -139,24 +142,32 @@ export class WasmBackend extends ReferenceBackend implements Backend {
    * a server or a perplexity run makes many over its life); without one it is held for good (weights).
    */
   allocate(byteLength: number, owner?: object): Uint8Array {
-    const size = Math.ceil(byteLength / 64) * 64;
+    const size = align64(byteLength);
+    const reused = owner ? this.takeFreeBlock(size) : undefined;
+    const ptr = reused?.ptr ?? this.grow(size);
     if (owner) {
-      // best fit among the freed blocks
-      let best = -1;
-      this.freeBlocks.forEach((b, i) => {
-        if (b.size >= size && (best < 0 || b.size < this.freeBlocks[best]!.size)) best = i;
-      });
-      if (best >= 0) {
-        const block = this.freeBlocks.splice(best, 1)[0]!;
-        this.reclaim.register(owner, block, block);
-        this.owned.set(block.ptr, block);
-        const view = new Uint8Array(this.memory.buffer, block.ptr, byteLength);
-        view.fill(0);
-        this.pointers.set(view, block.ptr);
-        return view;
-      }
+      const block = reused ?? { ptr, size };
+      this.reclaim.register(owner, block, block);
+      this.owned.set(ptr, block);
     }
-    const ptr = Math.ceil(this.top / 64) * 64;
+    const view = new Uint8Array(this.memory.buffer, ptr, byteLength);
+    if (reused) view.fill(0); // fresh memory is zero already
+    this.pointers.set(view, ptr);
+    return view;
+  }
+
+  /** The smallest freed block that holds `size` bytes, taken off the free list. */
+  private takeFreeBlock(size: number): { ptr: number; size: number } | undefined {
+    let best = -1;
+    this.freeBlocks.forEach((b, i) => {
+      if (b.size >= size && (best < 0 || b.size < this.freeBlocks[best]!.size)) best = i;
+    });
+    return best >= 0 ? this.freeBlocks.splice(best, 1)[0] : undefined;
+  }
+
+  /** `size` bytes from the top of the heap (64-byte aligned), growing wasm memory when needed. */
+  private grow(size: number): number {
+    const ptr = align64(this.top);
     const end = ptr + size;
     if (end > MAX_PAGES * PAGE) {
       throw new UserError("model", `needs more than WebAssembly's 4 GiB of memory (${(end / 2 ** 30).toFixed(2)} GiB so far): use a smaller quantization (q4_k_m, q4_0) or a smaller model`);
@@ -167,14 +178,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
       this.heapBuffers.add(this.memory.buffer); // growing shared memory gives a new, longer buffer object
     }
     this.top = end;
-    if (owner) {
-      const block = { ptr, size };
-      this.reclaim.register(owner, block, block);
-      this.owned.set(ptr, block);
-    }
-    const view = new Uint8Array(this.memory.buffer, ptr, byteLength);
-    this.pointers.set(view, ptr);
-    return view;
+    return ptr;
   }
 
   /** Returns a block given with an owner to the free list now (the owner's finalizer is cancelled). */
@@ -220,7 +224,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     arrays.forEach(([a, n], i) => {
       if (this.heapBuffers.has(a.buffer)) return;
       offsets.set(i, size);
-      size += Math.ceil((n * 4) / 64) * 64;
+      size += align64(n * 4);
     });
     const base = size > 0 ? this.region("staging", size) : 0;
     const staged = [...offsets].map(([i, at]) => ({ ptr: base + at, array: arrays[i]![0], n: arrays[i]![1], mode: arrays[i]![2] }));
@@ -361,8 +365,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const quantized = w.dtype !== "f32" && w.dtype !== "f16" && w.dtype !== "bf16";
     // one region: activations (f32), outputs (f32), and for quantized weights the activations' 8-bit values
     // held as i16, one scale per block and (k-quants) Σ q per 32; each part 64-byte aligned
-    const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
-    const [xBytes, yBytes, qBytes, sBytes] = [align(T * K * 4), align(T * N * 4), quantized ? align(T * K * 2) : 0, quantized ? align((T * K) / 8) : 0];
+    const [xBytes, yBytes, qBytes, sBytes] = [align64(T * K * 4), align64(T * N * 4), quantized ? align64(T * K * 2) : 0, quantized ? align64((T * K) / 8) : 0];
     const xPtr = this.region("matmul", xBytes + yBytes + qBytes + 2 * sBytes);
     const yPtr = xPtr + xBytes, qsPtr = yPtr + yBytes, dsPtr = qsPtr + qBytes, sumsPtr = dsPtr + sBytes;
     new Float32Array(this.memory.buffer, xPtr, T * K).set(x.subarray(0, T * K));

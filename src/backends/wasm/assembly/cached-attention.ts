@@ -5,8 +5,8 @@
 // Each thread keeps its scores in its own slice of `scratch` (S floats per thread).
 
 import { axpy, dot, zero } from "./attention";
-import { exp4 } from "./elementwise";
-import { madd } from "./simd";
+import { expShifted } from "./elementwise";
+import { hsum, madd } from "./simd";
 
 /** q · k over hs floats with four independent accumulators (hs is usually 64 or 128: 16–32 vector steps,
  *  which one accumulator chain would serialise on the add latency). */
@@ -20,8 +20,7 @@ import { madd } from "./simd";
     a2 = f32x4.add(a2, f32x4.mul(v128.load(q + o, 32), v128.load(k + o, 32)));
     a3 = f32x4.add(a3, f32x4.mul(v128.load(q + o, 48), v128.load(k + o, 48)));
   }
-  const a = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
-  return f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
+  return hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
 }
 
 /**
@@ -46,7 +45,7 @@ export function attention_cached(out: usize, q: usize, kCache: usize, vCache: us
       store<f32>(scores + (<usize>s << 2), score);
       if (score > best) best = score;
     }
-    const sum = expInPlace(scores + (<usize>first << 2), p - first + 1, best);
+    const sum = expShifted(scores + (<usize>first << 2), scores + (<usize>first << 2), p - first + 1, best);
     const inv: f32 = 1 / sum;
     const oRow = out + ((<usize>t * H + h) * hs << 2);
     weightedSum(oRow, scores, first, p, vCache + (<usize>g * hs << 2), <usize>Hkv * hs << 2, hs, inv);
@@ -57,25 +56,6 @@ export function attention_cached(out: usize, q: usize, kCache: usize, vCache: us
       for (let s = first; s <= p; s++) store<f32>(pRow + (<usize>s << 2), load<f32>(scores + (<usize>s << 2)) * inv);
     }
   }
-}
-
-/** e[i] = exp(e[i] − shift) for n floats in place, four at a time; returns Σ e. */
-function expInPlace(e: usize, n: i32, shift: f32): f32 {
-  const m = f32x4.splat(shift);
-  let acc = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v = exp4(f32x4.sub(v128.load(e + (<usize>i << 2)), m));
-    v128.store(e + (<usize>i << 2), v);
-    acc = f32x4.add(acc, v);
-  }
-  let sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-  for (; i < n; i++) {
-    const v = Mathf.exp(load<f32>(e + (<usize>i << 2)) - shift);
-    store<f32>(e + (<usize>i << 2), v);
-    sum += v;
-  }
-  return sum;
 }
 
 /**

@@ -1,5 +1,7 @@
 // Elementwise kernels for training (and the residual adds of inference), four floats per step.
 
+import { hsum } from "./simd";
+
 /**
  * e^x for four floats: x = n·ln2 + r with n = round(x / ln2) and |r| ≤ ln2/2, so e^x = 2ⁿ · e^r; e^r from
  * its Taylor series to r⁶ (relative error < 2e-7 on that range), 2ⁿ built directly in the exponent bits.
@@ -20,6 +22,28 @@
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
   const twoToN = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
   return f32x4.mul(p, twoToN);
+}
+
+/**
+ * dst[i] = e^(src[i] − shift) for n floats, four at a time (dst may be src); returns Σ dst, the lanes' sums
+ * added in order, then the tail. Softmax's numerator and denominator (cross-entropy, attention).
+ */
+export function expShifted(dst: usize, src: usize, n: i32, shift: f32): f32 {
+  const m = f32x4.splat(shift);
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const e = exp4(f32x4.sub(v128.load(src + (<usize>i << 2)), m));
+    v128.store(dst + (<usize>i << 2), e);
+    acc = f32x4.add(acc, e);
+  }
+  let sum = hsum(acc);
+  for (; i < n; i++) {
+    const e = Mathf.exp(load<f32>(src + (<usize>i << 2)) - shift);
+    store<f32>(dst + (<usize>i << 2), e);
+    sum += e;
+  }
+  return sum;
 }
 
 /** tanh(u) = 1 − 2 / (e^{2u} + 1), four at a time (saturates cleanly to ±1). */
@@ -161,19 +185,7 @@ export function cross_entropy(probs: usize, losses: usize, logits: usize, target
     for (; v < V4; v += 4) m = f32x4.max(m, v128.load(x + (<usize>v << 2)));
     let top = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
     for (; v < V; v++) top = max(top, load<f32>(x + (<usize>v << 2)));
-    const shift = f32x4.splat(top);
-    let sums = f32x4.splat(0);
-    for (v = 0; v < V4; v += 4) {
-      const e = exp4(f32x4.sub(v128.load(x + (<usize>v << 2)), shift));
-      v128.store(p + (<usize>v << 2), e);
-      sums = f32x4.add(sums, e);
-    }
-    let sum = f32x4.extract_lane(sums, 0) + f32x4.extract_lane(sums, 1) + f32x4.extract_lane(sums, 2) + f32x4.extract_lane(sums, 3);
-    for (; v < V; v++) {
-      const e = Mathf.exp(load<f32>(x + (<usize>v << 2)) - top);
-      store<f32>(p + (<usize>v << 2), e);
-      sum += e;
-    }
+    const sum = expShifted(p, x, V, top);
     const inverse = f32x4.splat(1 / sum);
     for (v = 0; v < V4; v += 4) v128.store(p + (<usize>v << 2), f32x4.mul(v128.load(p + (<usize>v << 2)), inverse));
     for (; v < V; v++) store<f32>(p + (<usize>v << 2), load<f32>(p + (<usize>v << 2)) / sum);

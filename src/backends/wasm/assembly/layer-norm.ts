@@ -2,10 +2,7 @@
 // The forward and dx are independent per row (threads split rows); dw and db sum over rows, so they are
 // their own kernel with threads splitting the columns.
 
-// @ts-ignore: decorator
-@inline function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
+import { hsum } from "./simd";
 
 /** x̂ = (x − μ)·r, r = 1/√(σ² + eps), y = x̂ ⊙ w (+ b, when b ≠ 0); saves x̂ and r. eps comes as f32 bits. */
 export function layer_norm_forward(y: usize, xHat: usize, rstd: usize, x: usize, w: usize, b: usize, C: i32, epsBits: i32, r0: i32, r1: i32): void {

@@ -13,15 +13,10 @@
 // per-lane float steps matter.
 
 import { f16ToF32, f16x4ToF32x4 } from "./half";
-import { madd } from "./simd";
+import { hsum, madd } from "./simd";
 
 // @ts-ignore: decorator
 @inline const TILE = 4;
-
-// @ts-ignore: decorator
-@inline function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
 
 // ---------------------------------------------------------------- float weights
 
@@ -224,7 +219,7 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
  * Activations: qs (T, K) i16, ds (T, K/32) f32 (quantize_q8_0). `rows` is a constant at each call site, so
  * the compiler drops the unused rows' code from each copy.
  */
-export function matmulBlocks32(kind: i32, y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+function matmulBlocks32(kind: i32, y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   for (let t = 0; t < T; t += TILE) {
     const rows = min(TILE, T - t);
     if (rows == 4) tile32(kind, 4, y, qs, ds, w, t, N, K, n0, n1);
