@@ -49,6 +49,8 @@ const align64 = (bytes: number) => Math.ceil(bytes / 64) * 64;
 interface Kernels extends Record<string, (...args: number[]) => void> {
   quantize_q8_0(x: number, qs: number, ds: number, T: number, K: number): void;
   quantize_q8_k(x: number, qs: number, ds: number, bsums: number, T: number, K: number): void;
+  quantize_q8_0_i8(x: number, qs: number, ds: number, sums: number, T: number, K: number): void;
+  quantize_q8_k_i8(x: number, qs: number, ds: number, bsums: number, sums16: number, T: number, K: number): void;
   adamw(p: number, g: number, m: number, v: number, n: number, shrink: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
 }
 
@@ -364,22 +366,32 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const wPtr = this.pointerOf(w);
     const quantized = w.dtype !== "f32" && w.dtype !== "f16" && w.dtype !== "bf16";
     // one region: activations (f32), outputs (f32), and for quantized weights the activations' 8-bit values
-    // held as i16, one scale per block and (k-quants) Σ q per 32; each part 64-byte aligned
+    // (i16, or i8 for the relaxed build's 4/5/6-bit products), one scale per block, Σ q per 32 and (q6_k
+    // there) per 16; each part 64-byte aligned
     const [xBytes, yBytes, qBytes, sBytes] = [align64(T * K * 4), align64(T * N * 4), quantized ? align64(T * K * 2) : 0, quantized ? align64((T * K) / 8) : 0];
-    const xPtr = this.region("matmul", xBytes + yBytes + qBytes + 2 * sBytes);
-    const yPtr = xPtr + xBytes, qsPtr = yPtr + yBytes, dsPtr = qsPtr + qBytes, sumsPtr = dsPtr + sBytes;
+    const xPtr = this.region("matmul", xBytes + yBytes + qBytes + 3 * sBytes);
+    const yPtr = xPtr + xBytes, qsPtr = yPtr + yBytes, dsPtr = qsPtr + qBytes, sumsPtr = dsPtr + sBytes, sums16Ptr = sumsPtr + sBytes;
     new Float32Array(this.memory.buffer, xPtr, T * K).set(x.subarray(0, T * K));
     const work = N * K * Math.min(T, 4); // a tile of 4 activation rows reads each weight once
+    const rowsOf = (kernel: KernelName, args: number[]): void => this.run({ kernel, args, rows: N, align: 1 }, work);
     if (w.dtype === "f32") this.run({ kernel: "matmul_f32", args: [yPtr, xPtr, wPtr, T, N, K], rows: N, align: 2 }, work);
-    else if (w.dtype === "f16" || w.dtype === "bf16") this.run({ kernel: "matmul_half", args: [yPtr, xPtr, wPtr, T, N, K, w.dtype === "bf16" ? 1 : 0], rows: N, align: 1 }, work);
-    else if (w.dtype === "q4_k" || w.dtype === "q6_k") {
+    else if (w.dtype === "f16" || w.dtype === "bf16") rowsOf("matmul_half", [yPtr, xPtr, wPtr, T, N, K, w.dtype === "bf16" ? 1 : 0]);
+    else if (this.relaxed && w.dtype !== "q8_0") {
+      // i8 activations meet the unsigned 4/5/6-bit weights in i16x8.relaxed_dot_i8x16_i7x16_s (matmul-relaxed.ts)
+      if (w.dtype === "q4_k" || w.dtype === "q6_k") {
+        this.kernels.quantize_q8_k_i8(xPtr, qsPtr, dsPtr, sumsPtr, sums16Ptr, T, K);
+        rowsOf(`matmul_${w.dtype}_i8`, [yPtr, qsPtr, dsPtr, sums16Ptr, wPtr, T, N, K]);
+      } else {
+        this.kernels.quantize_q8_0_i8(xPtr, qsPtr, dsPtr, sumsPtr, T, K);
+        rowsOf(`matmul_${w.dtype}_i8` as KernelName, [yPtr, qsPtr, dsPtr, sumsPtr, wPtr, T, N, K]);
+      }
+    } else if (w.dtype === "q4_k" || w.dtype === "q6_k") {
       // activations are quantized once per product, then every thread reads them
       this.kernels.quantize_q8_k(xPtr, qsPtr, dsPtr, sumsPtr, T, K);
-      const args = w.dtype === "q4_k" ? [yPtr, qsPtr, dsPtr, sumsPtr, wPtr, T, N, K] : [yPtr, qsPtr, dsPtr, wPtr, T, N, K];
-      this.run({ kernel: `matmul_${w.dtype}`, args, rows: N, align: 1 }, work);
+      rowsOf(`matmul_${w.dtype}`, w.dtype === "q4_k" ? [yPtr, qsPtr, dsPtr, sumsPtr, wPtr, T, N, K] : [yPtr, qsPtr, dsPtr, wPtr, T, N, K]);
     } else {
       this.kernels.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
-      this.run({ kernel: `matmul_${w.dtype}` as KernelName, args: [yPtr, qsPtr, dsPtr, wPtr, T, N, K], rows: N, align: 1 }, work);
+      rowsOf(`matmul_${w.dtype}` as KernelName, [yPtr, qsPtr, dsPtr, wPtr, T, N, K]);
     }
     y.set(new Float32Array(this.memory.buffer, yPtr, T * N));
   }

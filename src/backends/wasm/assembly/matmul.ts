@@ -13,10 +13,9 @@
 // per-lane float steps matter.
 
 import { f16ToF32, f16x4ToF32x4 } from "./half";
+import { broadcastByte, scaled, scalesAndMinsK4, storeRows, TILE } from "./blocks";
 import { hsum, madd } from "./simd";
 
-// @ts-ignore: decorator
-@inline const TILE = 4;
 
 // ---------------------------------------------------------------- float weights
 
@@ -202,17 +201,6 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
   return i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(xq)), i32x4.dot_i16x8_s(w1, v128.load(xq, 16)));
 }
 
-/** acc + the integer lanes × scale. */
-// @ts-ignore: decorator
-@inline function scaled(acc: v128, lanes: v128, scale: f32): v128 {
-  return madd(f32x4.convert_i32x4_s(lanes), f32x4.splat(scale), acc);
-}
-
-// @ts-ignore: decorator
-@inline function storeY(y: usize, t: i32, n: i32, N: i32, value: f32): void {
-  store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), value);
-}
-
 /**
  * Products with 32-weight blocks (q8_0, q4_0, q5_0): per block, the weights decoded to four i16x8 once,
  * then for each of `rows` activation rows t:  acc_t += (Σ q_w q_x) · (d_w · d_x[t]).
@@ -273,10 +261,7 @@ function matmulBlocks32(kind: i32, y: usize, qs: usize, ds: usize, w: usize, T: 
       if (rows > 2) a2 = scaled(a2, dot32(w0, w1, w2, w3, xb + 2 * xRow), d * load<f32>(db + 2 * dRow));
       if (rows > 3) a3 = scaled(a3, dot32(w0, w1, w2, w3, xb + 3 * xRow), d * load<f32>(db + 3 * dRow));
     }
-    storeY(y, t, n, N, hsum(a0));
-    if (rows > 1) storeY(y, t + 1, n, N, hsum(a1));
-    if (rows > 2) storeY(y, t + 2, n, N, hsum(a2));
-    if (rows > 3) storeY(y, t + 3, n, N, hsum(a3));
+    storeRows(rows, y, t, n, N, hsum(a0), hsum(a1), hsum(a2), hsum(a3));
   }
 }
 
@@ -297,17 +282,6 @@ export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N:
 @inline function minSums(mLo: v128, mHi: v128, bsums: usize): i32 {
   const v = i32x4.add(i32x4.mul(mLo, v128.load(bsums)), i32x4.mul(mHi, v128.load(bsums, 16)));
   return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
-}
-
-/** The 6-bit scale (or min, at j + 4) of sub-block j of a Q4_K block's 12 packed bytes (dequantize.ts scaleMinK4). */
-// @ts-ignore: decorator
-@inline function scaleK4(sc: usize, j: i32): i32 {
-  return j < 4 ? load<u8>(sc + j) & 63 : (load<u8>(sc + j + 4) & 0xf) | ((load<u8>(sc + j - 4) >> 6) << 4);
-}
-
-// @ts-ignore: decorator
-@inline function minK4(sc: usize, j: i32): i32 {
-  return j < 4 ? load<u8>(sc + j + 4) & 63 : (load<u8>(sc + j + 4) >> 4) | ((load<u8>(sc + j) >> 6) << 4);
 }
 
 /**
@@ -339,14 +313,14 @@ export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usi
     let m0: f32 = 0, m1: f32 = 0, m2: f32 = 0, m3: f32 = 0;
     for (let b = 0; b < nb; b++) {
       const wb = row + <usize>b * 144;
-      const sc = wb + 4;
       const xb = qs + <usize>t * xRow + (<usize>b << 9);
       const sb = bsums + <usize>t * sRow + (<usize>b << 5);
       let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
       // the eight sub-block minimums as two i32x4, once per block; Σ_j m_j Σ q_x per row is then two
       // vector products against the row's eight bsums
-      const mLo = i32x4(minK4(sc, 0), minK4(sc, 1), minK4(sc, 2), minK4(sc, 3));
-      const mHi = i32x4(minK4(sc, 4), minK4(sc, 5), minK4(sc, 6), minK4(sc, 7));
+      const sm = scalesAndMinsK4(wb + 4);
+      const mins = i16x8.extend_high_i8x16_u(sm);
+      const mLo = i32x4.extend_low_i16x8_u(mins), mHi = i32x4.extend_high_i16x8_u(mins);
       for (let pair = 0; pair < 4; pair++) {
         // sub-blocks 2·pair and 2·pair + 1 share 32 bytes: low nibbles are the first's 32 weights, high the second's
         const p0 = v128.load(wb + 16 + (<usize>pair << 5));
@@ -355,7 +329,7 @@ export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usi
           const j = (pair << 1) + half;
           const q0 = half ? v128.and(i16x8.shr_u(p0, 4), i8x16.splat(0x0f)) : v128.and(p0, i8x16.splat(0x0f));
           const q1 = half ? v128.and(i16x8.shr_u(p1, 4), i8x16.splat(0x0f)) : v128.and(p1, i8x16.splat(0x0f));
-          const s = i16x8.splat(<i16>scaleK4(sc, j));
+          const s = broadcastByte(sm, j);
           const w0 = i16x8.mul(i16x8.extend_low_i8x16_u(q0), s), w1 = i16x8.mul(i16x8.extend_high_i8x16_u(q0), s);
           const w2 = i16x8.mul(i16x8.extend_low_i8x16_u(q1), s), w3 = i16x8.mul(i16x8.extend_high_i8x16_u(q1), s);
           const xj = xb + (<usize>j << 6);
@@ -373,10 +347,7 @@ export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usi
       if (rows > 2) { a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow)); m2 += <f32>minSums(mLo, mHi, sb + 2 * sRow) * (dmin * load<f32>(db + 2 * dRow)); }
       if (rows > 3) { a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow)); m3 += <f32>minSums(mLo, mHi, sb + 3 * sRow) * (dmin * load<f32>(db + 3 * dRow)); }
     }
-    storeY(y, t, n, N, hsum(a0) - m0);
-    if (rows > 1) storeY(y, t + 1, n, N, hsum(a1) - m1);
-    if (rows > 2) storeY(y, t + 2, n, N, hsum(a2) - m2);
-    if (rows > 3) storeY(y, t + 3, n, N, hsum(a3) - m3);
+    storeRows(rows, y, t, n, N, hsum(a0) - m0, hsum(a1) - m1, hsum(a2) - m2, hsum(a3) - m3);
   }
 }
 
@@ -438,9 +409,6 @@ export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N:
       if (rows > 2) a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow));
       if (rows > 3) a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow));
     }
-    storeY(y, t, n, N, hsum(a0));
-    if (rows > 1) storeY(y, t + 1, n, N, hsum(a1));
-    if (rows > 2) storeY(y, t + 2, n, N, hsum(a2));
-    if (rows > 3) storeY(y, t + 3, n, N, hsum(a3));
+    storeRows(rows, y, t, n, N, hsum(a0), hsum(a1), hsum(a2), hsum(a3));
   }
 }

@@ -1,7 +1,11 @@
 // Activation quantization for the products with quantized weights (matmul.ts), as llama.cpp quantizes
 // activations: Q8_0 (one scale per 32) for q8_0/q4_0/q5_0 weights, Q8_K (one per 256) for k-quants.
-// The 8-bit values are stored widened to i16 (2 bytes each): the products read them straight into
-// i32x4.dot_i16x8_s, so the widening is done once per activation instead of once per weight row.
+// Two layouts of the same 8-bit values:
+// - widened to i16 (2 bytes each; quantize_q8_0, quantize_q8_k): the plain-SIMD products read them straight
+//   into i32x4.dot_i16x8_s, so the widening is done once per activation instead of once per weight row;
+// - as i8 with their sums per block (quantize_q8_0_i8, quantize_q8_k_i8): the relaxed-SIMD products of
+//   4-, 5- and 6-bit weights multiply 16 bytes at once (matmul-relaxed.ts) and correct the weights' offset
+//   (q − 8, q − 16, q − 32) with Σ q_x instead of subtracting it from every weight.
 
 import { f16ToF32, f32ToF16 } from "./half";
 
@@ -10,7 +14,18 @@ import { f16ToF32, f32ToF16 } from "./half";
  * x (T·K f32, K a multiple of 32) → qs (T·K i16), ds (T·K/32 f32: the f16-rounded scales).
  */
 export function quantize_q8_0(x: usize, qs: usize, ds: usize, T: i32, K: i32): void {
+  quantizeQ8_0(x, qs, ds, 0, T, K, true);
+}
+
+/** The same values as i8 (qs: T·K bytes), and sums (T·K/32 i32): Σ q per block. */
+export function quantize_q8_0_i8(x: usize, qs: usize, ds: usize, sums: usize, T: i32, K: i32): void {
+  quantizeQ8_0(x, qs, ds, sums, T, K, false);
+}
+
+// @ts-ignore: decorator
+@inline function quantizeQ8_0(x: usize, qs: usize, ds: usize, sums: usize, T: i32, K: i32, wide: bool): void {
   const blocks = (T * K) >> 5;
+  const ones = i16x8.splat(1);
   for (let b = 0; b < blocks; b++) {
     const xb = x + (<usize>b << 7);
     let m = f32x4.abs(v128.load(xb));
@@ -18,12 +33,31 @@ export function quantize_q8_0(x: usize, qs: usize, ds: usize, T: i32, K: i32): v
     const amax = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
     store<f32>(ds + (<usize>b << 2), f16ToF32(f32ToF16(amax / 127)));
     const id = f32x4.splat(amax != 0 ? <f32>127 / amax : 0);
-    for (let j = 0; j < 32; j += 8) {
-      const q0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xb + (<usize>j << 2)), id)));
-      const q1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xb + (<usize>j << 2) + 16), id)));
-      v128.store(qs + (<usize>b << 6) + (<usize>j << 1), i16x8.narrow_i32x4_s(q0, q1));
+    let sum = i32x4.splat(0);
+    for (let j = 0; j < 32; j += 16) {
+      const a = i16x8.narrow_i32x4_s(roundTo(xb + (<usize>j << 2), id), roundTo(xb + (<usize>j << 2) + 16, id));
+      const c = i16x8.narrow_i32x4_s(roundTo(xb + (<usize>j << 2) + 32, id), roundTo(xb + (<usize>j << 2) + 48, id));
+      if (wide) {
+        v128.store(qs + (<usize>b << 6) + (<usize>j << 1), a);
+        v128.store(qs + (<usize>b << 6) + (<usize>j << 1) + 16, c);
+      } else {
+        v128.store(qs + (<usize>b << 5) + <usize>j, i8x16.narrow_i16x8_s(a, c));
+        sum = i32x4.add(sum, i32x4.add(i32x4.dot_i16x8_s(a, ones), i32x4.dot_i16x8_s(c, ones)));
+      }
     }
+    if (!wide) store<i32>(sums + (<usize>b << 2), laneSum(sum));
   }
+}
+
+/** round_half_even(x · s) for the four floats at p, as i32x4. */
+// @ts-ignore: decorator
+@inline function roundTo(p: usize, s: v128): v128 {
+  return i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(p), s)));
+}
+
+// @ts-ignore: decorator
+@inline function laneSum(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
 /**
@@ -32,6 +66,16 @@ export function quantize_q8_0(x: usize, qs: usize, ds: usize, T: i32, K: i32): v
  * Σ q over each 32, which the k-quant products need for their per-sub-block minimums.
  */
 export function quantize_q8_k(x: usize, qs: usize, ds: usize, bsums: usize, T: i32, K: i32): void {
+  quantizeQ8K(x, qs, ds, bsums, 0, T, K, true);
+}
+
+/** The same values as i8 (qs: T·K bytes), with bsums as above and sums16 (T·K/16 i16): Σ q per 16. */
+export function quantize_q8_k_i8(x: usize, qs: usize, ds: usize, bsums: usize, sums16: usize, T: i32, K: i32): void {
+  quantizeQ8K(x, qs, ds, bsums, sums16, T, K, false);
+}
+
+// @ts-ignore: decorator
+@inline function quantizeQ8K(x: usize, qs: usize, ds: usize, bsums: usize, sums16: usize, T: i32, K: i32, wide: bool): void {
   const blocks = (T * K) >> 8;
   const ones = i16x8.splat(1);
   for (let b = 0; b < blocks; b++) {
@@ -45,12 +89,14 @@ export function quantize_q8_k(x: usize, qs: usize, ds: usize, bsums: usize, T: i
         vmax = v;
       }
     }
-    const qb = qs + (<usize>b << 9);
+    const qb = qs + (<usize>b << (wide ? 9 : 8));
     const sb = bsums + (<usize>b << 5);
+    const s16 = sums16 + (<usize>b << 5);
     if (amax == 0) {
       store<f32>(ds + (<usize>b << 2), 0);
-      memory.fill(qb, 0, 512);
+      memory.fill(qb, 0, wide ? 512 : 256);
       memory.fill(sb, 0, 32);
+      if (!wide) memory.fill(s16, 0, 32);
       continue;
     }
     const iscale: f32 = -127 / vmax;
@@ -59,14 +105,20 @@ export function quantize_q8_k(x: usize, qs: usize, ds: usize, bsums: usize, T: i
     const top = i32x4.splat(127);
     for (let g = 0; g < 8; g++) {
       let sum = i32x4.splat(0);
-      for (let j = g << 5; j < (g + 1) << 5; j += 8) {
-        const q0 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xb + (<usize>j << 2)), s))), top);
-        const q1 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xb + (<usize>j << 2) + 16), s))), top);
-        const q = i16x8.narrow_i32x4_s(q0, q1);
-        v128.store(qb + (<usize>j << 1), q);
-        sum = i32x4.add(sum, i32x4.dot_i16x8_s(q, ones));
+      for (let j = g << 5; j < (g + 1) << 5; j += 16) {
+        const a = i16x8.narrow_i32x4_s(i32x4.min_s(roundTo(xb + (<usize>j << 2), s), top), i32x4.min_s(roundTo(xb + (<usize>j << 2) + 16, s), top));
+        const c = i16x8.narrow_i32x4_s(i32x4.min_s(roundTo(xb + (<usize>j << 2) + 32, s), top), i32x4.min_s(roundTo(xb + (<usize>j << 2) + 48, s), top));
+        const half = i32x4.add(i32x4.dot_i16x8_s(a, ones), i32x4.dot_i16x8_s(c, ones)); // Σ q over these 16
+        if (wide) {
+          v128.store(qb + (<usize>j << 1), a);
+          v128.store(qb + (<usize>j << 1) + 16, c);
+        } else {
+          v128.store(qb + <usize>j, i8x16.narrow_i16x8_s(a, c));
+          store<i16>(s16 + (<usize>(j >> 4) << 1), <i16>laneSum(half));
+        }
+        sum = i32x4.add(sum, half);
       }
-      store<i32>(sb + (<usize>g << 2), i32x4.extract_lane(sum, 0) + i32x4.extract_lane(sum, 1) + i32x4.extract_lane(sum, 2) + i32x4.extract_lane(sum, 3));
+      store<i32>(sb + (<usize>g << 2), laneSum(sum));
     }
   }
 }

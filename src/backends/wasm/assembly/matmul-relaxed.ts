@@ -1,0 +1,271 @@
+// Products with 4-, 5- and 6-bit weights (q4_0, q5_0, q4_k, q6_k) for the relaxed-SIMD build, where
+// i16x8.relaxed_dot_i8x16_i7x16_s multiplies 16 signed bytes by 16 bytes in 0..127 and adds neighbouring
+// pairs into 8 × i16 — x86's pmaddubsw, the instruction llama.cpp's AVX2 kernels are built on. The plain
+// build widens every weight to i16 first (matmul.ts): here the unsigned quantized weights q (0..15, 0..31,
+// 0..63: all fit 7 bits) meet the i8 activations directly, and each format's offset is taken out once per
+// block through the activations' sums:  Σ (q − o) q_x = Σ q q_x − o · Σ q_x.
+//
+// Only i16x8.relaxed_dot_i8x16_i7x16_s is used: on Node 20 (V8 11.3) the i32x4 form with accumulator returns
+// wrong values (2 · the dot product, accumulator dropped; test/backends/relaxed-dot.test.ts pins both
+// facts). Its result is deterministic for a second operand in 0..127, so x86 and ARM compute the same exact
+// integer sums, and the conformance suite holds these kernels to the reference like every other.
+//
+// Activations come from quantize_q8_0_i8 / quantize_q8_k_i8: qs i8 (T, K), ds f32 per block, and Σ q_x per
+// 32 (sums) or per 16 (sums16). Tiles of up to 4 activation rows per decoded weight block, one summation
+// order per output whatever T (as matmul.ts). The integer sums are exact; the float steps differ from the
+// plain build's only in which integers share a lane, so the two builds agree to rounding.
+//
+// In the plain build these functions are never called (the backend chooses them only when `relaxed`), and
+// compile to a trap.
+
+import { f16ToF32 } from "./half";
+import { broadcastByte, scaled, scalesAndMinsK4, storeRows, TILE } from "./blocks";
+import { hsum } from "./simd";
+
+/** 16 products a[i] · b[i] summed in pairs: i16x8 (b in 0..127; |pair| ≤ 2 · 128 · 127 fits i16). */
+// @ts-ignore: decorator
+@inline function pairs(a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i16x8.relaxed_dot_i8x16_i7x16_s(a, b);
+  return unreachable();
+}
+
+// ---------------------------------------------------------------- q4_0, q5_0: 32-weight blocks
+
+/**
+ * q4_0 [f16 d][16 bytes: low nibbles are elements 0..15, high nibbles 16..31], w = d · (q − 8);
+ * q5_0 [f16 d][u32 qh: fifth bits][16 nibble bytes], w = d · (q − 16).
+ * Per block and activation row:  Σ w x̃ = d · d_x · (Σ q q_x − o · Σ q_x).
+ */
+export function matmul_q4_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  if (!ASC_FEATURE_RELAXED_SIMD) unreachable();
+  else blocksSmall(4, y, qs, ds, sums, w, T, N, K, n0, n1);
+}
+
+export function matmul_q5_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  if (!ASC_FEATURE_RELAXED_SIMD) unreachable();
+  else blocksSmall(5, y, qs, ds, sums, w, T, N, K, n0, n1);
+}
+
+// @ts-ignore: decorator
+@inline function blocksSmall(bits: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  for (let t = 0; t < T; t += TILE) {
+    const rows = min(TILE, T - t);
+    if (rows == 4) tileSmall(bits, 4, y, qs, ds, sums, w, t, N, K, n0, n1);
+    else if (rows == 3) tileSmall(bits, 3, y, qs, ds, sums, w, t, N, K, n0, n1);
+    else if (rows == 2) tileSmall(bits, 2, y, qs, ds, sums, w, t, N, K, n0, n1);
+    else tileSmall(bits, 1, y, qs, ds, sums, w, t, N, K, n0, n1);
+  }
+}
+
+/** Σ q q_x over one 32-block (lo: elements 0..15, hi: 16..31) minus the offset, spread over 4 lanes. */
+// @ts-ignore: decorator
+@inline function block32(lo: v128, hi: v128, xb: usize, sum: usize, offsetPerLane: i32): v128 {
+  const p = i16x8.add(pairs(v128.load(xb), lo), pairs(v128.load(xb, 16), hi)); // |lane| ≤ 4 · 127 · 31
+  return i32x4.sub(i32x4.dot_i16x8_s(p, i16x8.splat(1)), i32x4.splat(load<i32>(sum) * offsetPerLane));
+}
+
+// @ts-ignore: decorator
+@inline function tileSmall(bits: i32, rows: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  const nb = K >> 5;
+  const blockBytes: usize = bits == 4 ? 18 : 22;
+  const perLane = bits == 4 ? 2 : 4; // the offset o · Σ q_x as four equal lane shares: 8/4, 16/4
+  const xRow = <usize>K; // bytes of one activation row (i8)
+  const dRow = <usize>nb << 2;
+  for (let n = n0; n < n1; n++) {
+    let wb = w + <usize>n * <usize>nb * blockBytes;
+    const end = wb + <usize>nb * blockBytes;
+    let xb = qs + <usize>t * xRow, db = ds + <usize>t * dRow, sb = sums + <usize>t * dRow;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    for (; wb < end; wb += blockBytes, xb += 32, db += 4, sb += 4) {
+      let lo: v128, hi: v128;
+      if (bits == 4) {
+        const packed = v128.load(wb + 2);
+        lo = v128.and(packed, i8x16.splat(0x0f));
+        hi = v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f)); // 16-bit shift, then mask: no 8-bit shift
+      } else {
+        // lane j of the low half takes bit j of qh, lane j of the high half bit j + 16; a set bit adds 16
+        const qh = i32x4.splat(load<i32>(wb + 2));
+        const bit = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+        const h0 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)), bit), i8x16.splat(0)), i8x16.splat(16));
+        const h1 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, i8x16(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)), bit), i8x16.splat(0)), i8x16.splat(16));
+        const packed = v128.load(wb + 6);
+        lo = v128.or(v128.and(packed, i8x16.splat(0x0f)), h0);
+        hi = v128.or(v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f)), h1);
+      }
+      const d = f16ToF32(<u32>load<u16>(wb));
+      a0 = scaled(a0, block32(lo, hi, xb, sb, perLane), d * load<f32>(db));
+      if (rows > 1) a1 = scaled(a1, block32(lo, hi, xb + xRow, sb + dRow, perLane), d * load<f32>(db + dRow));
+      if (rows > 2) a2 = scaled(a2, block32(lo, hi, xb + 2 * xRow, sb + 2 * dRow, perLane), d * load<f32>(db + 2 * dRow));
+      if (rows > 3) a3 = scaled(a3, block32(lo, hi, xb + 3 * xRow, sb + 3 * dRow, perLane), d * load<f32>(db + 3 * dRow));
+    }
+    storeRows(rows, y, t, n, N, hsum(a0), hsum(a1), hsum(a2), hsum(a3));
+  }
+}
+
+// ---------------------------------------------------------------- q4_k: 256-weight blocks, 8 sub-blocks
+
+/**
+ * Q4_K [f16 d][f16 dmin][12 bytes: 8 six-bit scales and mins][128 nibble bytes], w = d · sc_j · q − dmin · m_j
+ * in sub-block j:  Σ w x̃ = d_x · (d · Σ_j sc_j Σ q q_x − dmin · Σ_j m_j Σ q_x). The sub-block's byte pairs
+ * (i16, |lane| ≤ 4 · 127 · 15) meet sc_j in one i32x4.dot_i16x8_s, so the scale costs no extra multiply;
+ * the mins meet the activations' sixteen sums per 16 (each min twice) in two more.
+ */
+export function matmul_q4_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  if (!ASC_FEATURE_RELAXED_SIMD) unreachable();
+  else for (let t = 0; t < T; t += TILE) {
+    const rows = min(TILE, T - t);
+    if (rows == 4) tileQ4K(4, y, qs, ds, sums16, w, t, N, K, n0, n1);
+    else if (rows == 3) tileQ4K(3, y, qs, ds, sums16, w, t, N, K, n0, n1);
+    else if (rows == 2) tileQ4K(2, y, qs, ds, sums16, w, t, N, K, n0, n1);
+    else tileQ4K(1, y, qs, ds, sums16, w, t, N, K, n0, n1);
+  }
+}
+
+/** Σ sc_j Σ q q_x + sc_{j+1} Σ q' q_x for a pair of sub-blocks: (lo0, lo1) the first's 32 weights, (hi0, hi1) the second's. */
+// @ts-ignore: decorator
+@inline function pairQ4K(lo0: v128, lo1: v128, hi0: v128, hi1: v128, s0: v128, s1: v128, xj: usize): v128 {
+  const a = i16x8.add(pairs(v128.load(xj), lo0), pairs(v128.load(xj, 16), lo1));
+  const b = i16x8.add(pairs(v128.load(xj, 32), hi0), pairs(v128.load(xj, 48), hi1));
+  return i32x4.add(i32x4.dot_i16x8_s(a, s0), i32x4.dot_i16x8_s(b, s1));
+}
+
+/** Σ_j m_j Σ_j q_x over a block: the mins, each repeated for its two 16-sums, against the row's sums16. */
+// @ts-ignore: decorator
+@inline function minSums(mLo: v128, mHi: v128, s16: usize): f32 {
+  const v = i32x4.add(i32x4.dot_i16x8_s(mLo, v128.load(s16)), i32x4.dot_i16x8_s(mHi, v128.load(s16, 16)));
+  return <f32>(i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
+}
+
+// @ts-ignore: decorator
+@inline function tileQ4K(rows: i32, y: usize, qs: usize, ds: usize, sums16: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  const nb = K >> 8;
+  const xRow = <usize>K;
+  const dRow = <usize>nb << 2;
+  const sRow = <usize>(K >> 4) << 1;
+  const low4 = i8x16.splat(0x0f);
+  for (let n = n0; n < n1; n++) {
+    const row = w + <usize>n * <usize>nb * 144;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let m0: f32 = 0, m1: f32 = 0, m2: f32 = 0, m3: f32 = 0;
+    for (let b = 0; b < nb; b++) {
+      const wb = row + <usize>b * 144;
+      const sm = scalesAndMinsK4(wb + 4);
+      // mins 0..3 and 4..7 as i16, each twice: m0 m0 m1 m1 m2 m2 m3 m3 | m4 m4 ... m7 m7 (index −128 reads 0)
+      const mLo = i8x16.swizzle(sm, i8x16(8, -128, 8, -128, 9, -128, 9, -128, 10, -128, 10, -128, 11, -128, 11, -128));
+      const mHi = i8x16.swizzle(sm, i8x16(12, -128, 12, -128, 13, -128, 13, -128, 14, -128, 14, -128, 15, -128, 15, -128));
+      const xb = qs + <usize>t * xRow + (<usize>b << 8);
+      const sb = sums16 + <usize>t * sRow + (<usize>b << 5);
+      let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
+      for (let pair = 0; pair < 4; pair++) {
+        // sub-blocks 2·pair and 2·pair + 1 share 32 bytes: low nibbles are the first's 32 weights, high the second's
+        const p0 = v128.load(wb + 16 + (<usize>pair << 5));
+        const p1 = v128.load(wb + 32 + (<usize>pair << 5));
+        const lo0 = v128.and(p0, low4), lo1 = v128.and(p1, low4);
+        const hi0 = v128.and(i16x8.shr_u(p0, 4), low4), hi1 = v128.and(i16x8.shr_u(p1, 4), low4);
+        const s0 = broadcastByte(sm, pair << 1), s1 = broadcastByte(sm, (pair << 1) + 1);
+        const xj = xb + (<usize>pair << 6);
+        i0 = i32x4.add(i0, pairQ4K(lo0, lo1, hi0, hi1, s0, s1, xj));
+        if (rows > 1) i1 = i32x4.add(i1, pairQ4K(lo0, lo1, hi0, hi1, s0, s1, xj + xRow));
+        if (rows > 2) i2 = i32x4.add(i2, pairQ4K(lo0, lo1, hi0, hi1, s0, s1, xj + 2 * xRow));
+        if (rows > 3) i3 = i32x4.add(i3, pairQ4K(lo0, lo1, hi0, hi1, s0, s1, xj + 3 * xRow));
+      }
+      const d = f16ToF32(<u32>load<u16>(wb)), dmin = f16ToF32(<u32>load<u16>(wb + 2));
+      const db = ds + <usize>t * dRow + (<usize>b << 2);
+      a0 = scaled(a0, i0, d * load<f32>(db)); m0 += minSums(mLo, mHi, sb) * (dmin * load<f32>(db));
+      if (rows > 1) { a1 = scaled(a1, i1, d * load<f32>(db + dRow)); m1 += minSums(mLo, mHi, sb + sRow) * (dmin * load<f32>(db + dRow)); }
+      if (rows > 2) { a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow)); m2 += minSums(mLo, mHi, sb + 2 * sRow) * (dmin * load<f32>(db + 2 * dRow)); }
+      if (rows > 3) { a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow)); m3 += minSums(mLo, mHi, sb + 3 * sRow) * (dmin * load<f32>(db + 3 * dRow)); }
+    }
+    storeRows(rows, y, t, n, N, hsum(a0) - m0, hsum(a1) - m1, hsum(a2) - m2, hsum(a3) - m3);
+  }
+}
+
+// ---------------------------------------------------------------- q6_k: 256-weight blocks, 16 groups of 16
+
+/**
+ * Q6_K [128 low-nibble bytes][64 high-2-bit bytes][16 int8 scales][f16 d], w = d · sc_g · (q − 32) in
+ * 16-weight group g (element order as matmul.ts's tileQ6K):
+ *   Σ w x̃ = d · d_x · (Σ_g sc_g Σ q q_x − 32 · Σ_g sc_g Σ_g q_x)
+ * the second term from the sixteen sums per 16 (sums16, i16) and the sixteen scales in two dot products.
+ */
+export function matmul_q6_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  if (!ASC_FEATURE_RELAXED_SIMD) unreachable();
+  else for (let t = 0; t < T; t += TILE) {
+    const rows = min(TILE, T - t);
+    if (rows == 4) tileQ6K(4, y, qs, ds, sums16, w, t, N, K, n0, n1);
+    else if (rows == 3) tileQ6K(3, y, qs, ds, sums16, w, t, N, K, n0, n1);
+    else if (rows == 2) tileQ6K(2, y, qs, ds, sums16, w, t, N, K, n0, n1);
+    else tileQ6K(1, y, qs, ds, sums16, w, t, N, K, n0, n1);
+  }
+}
+
+/** 32 · Σ_g sc_g Σ_g q_x over a block: scales (i16x8 × 2) against the row's sixteen sums per 16. */
+// @ts-ignore: decorator
+@inline function offsetQ6K(sLo: v128, sHi: v128, s16: usize): v128 {
+  return i32x4.shl(i32x4.add(i32x4.dot_i16x8_s(sLo, v128.load(s16)), i32x4.dot_i16x8_s(sHi, v128.load(s16, 16))), 5);
+}
+
+/** Σ_r sc_r Σ q_r q_x over four runs of 16 weights (q0..q3, 0..63), run r's activations at xg + 32 r. */
+// @ts-ignore: decorator
+@inline function runsQ6K(q0: v128, q1: v128, q2: v128, q3: v128, s0: v128, s1: v128, s2: v128, s3: v128, xg: usize): v128 {
+  // |pair| ≤ 2 · 128 · 63 fits i16; · sc_g (|sc_g| ≤ 128) in i32
+  const a = i32x4.add(i32x4.dot_i16x8_s(pairs(v128.load(xg), q0), s0), i32x4.dot_i16x8_s(pairs(v128.load(xg, 32), q1), s1));
+  const b = i32x4.add(i32x4.dot_i16x8_s(pairs(v128.load(xg, 64), q2), s2), i32x4.dot_i16x8_s(pairs(v128.load(xg, 96), q3), s3));
+  return i32x4.add(a, b);
+}
+
+// @ts-ignore: decorator
+@inline function tileQ6K(rows: i32, y: usize, qs: usize, ds: usize, sums16: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  const nb = K >> 8;
+  const xRow = <usize>K;
+  const dRow = <usize>nb << 2;
+  const sRow = <usize>(K >> 4) << 1;
+  const low4 = i8x16.splat(0x0f), bits = i8x16.splat(0x30);
+  for (let n = n0; n < n1; n++) {
+    const row = w + <usize>n * <usize>nb * 210;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    for (let b = 0; b < nb; b++) {
+      const wb = row + <usize>b * 210;
+      const xb = qs + <usize>t * xRow + (<usize>b << 8);
+      const sb = sums16 + <usize>t * sRow + (<usize>b << 5);
+      const scales = v128.load(wb + 192);
+      const sLo = i16x8.extend_low_i8x16_s(scales), sHi = i16x8.extend_high_i8x16_s(scales);
+      let i0 = i32x4.sub(i32x4.splat(0), offsetQ6K(sLo, sHi, sb));
+      let i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
+      if (rows > 1) i1 = i32x4.sub(i1, offsetQ6K(sLo, sHi, sb + sRow));
+      if (rows > 2) i2 = i32x4.sub(i2, offsetQ6K(sLo, sHi, sb + 2 * sRow));
+      if (rows > 3) i3 = i32x4.sub(i3, offsetQ6K(sLo, sHi, sb + 3 * sRow));
+      for (let h = 0; h < 2; h++) {
+        const sv = h ? sHi : sLo; // the scales of this half's eight groups, as i16
+        for (let l = 0; l < 32; l += 16) {
+          const qlA = v128.load(wb + (<usize>h << 6) + l); // runs 0 (low nibbles) and 2 (high)
+          const qlB = v128.load(wb + (<usize>h << 6) + 32 + l); // runs 1 and 3
+          const qh = v128.load(wb + 128 + (<usize>h << 5) + l); // bits 2r, 2r + 1 for run r
+          // shifts by 16-bit lanes, then masks: the bits a shift carries across bytes are masked away
+          const q0 = v128.or(v128.and(qlA, low4), v128.and(i16x8.shl(qh, 4), bits));
+          const q1 = v128.or(v128.and(qlB, low4), v128.and(i16x8.shl(qh, 2), bits));
+          const q2 = v128.or(v128.and(i16x8.shr_u(qlA, 4), low4), v128.and(qh, bits));
+          const q3 = v128.or(v128.and(i16x8.shr_u(qlB, 4), low4), v128.and(i16x8.shr_u(qh, 2), bits));
+          // run r's group is 2r + l/16: its scale, i16 lane g of sv, broadcast by a byte swizzle
+          const g = i16x8.splat(<i16>((l >> 4) * 0x0202));
+          const s0 = i8x16.swizzle(sv, i8x16.add(g, i8x16(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1)));
+          const s1 = i8x16.swizzle(sv, i8x16.add(g, i8x16(4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5)));
+          const s2 = i8x16.swizzle(sv, i8x16.add(g, i8x16(8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9)));
+          const s3 = i8x16.swizzle(sv, i8x16.add(g, i8x16(12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13)));
+          const xg = xb + <usize>((h << 7) + l);
+          i0 = i32x4.add(i0, runsQ6K(q0, q1, q2, q3, s0, s1, s2, s3, xg));
+          if (rows > 1) i1 = i32x4.add(i1, runsQ6K(q0, q1, q2, q3, s0, s1, s2, s3, xg + xRow));
+          if (rows > 2) i2 = i32x4.add(i2, runsQ6K(q0, q1, q2, q3, s0, s1, s2, s3, xg + 2 * xRow));
+          if (rows > 3) i3 = i32x4.add(i3, runsQ6K(q0, q1, q2, q3, s0, s1, s2, s3, xg + 3 * xRow));
+        }
+      }
+      const d = f16ToF32(<u32>load<u16>(wb + 208));
+      const db = ds + <usize>t * dRow + (<usize>b << 2);
+      a0 = scaled(a0, i0, d * load<f32>(db));
+      if (rows > 1) a1 = scaled(a1, i1, d * load<f32>(db + dRow));
+      if (rows > 2) a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow));
+      if (rows > 3) a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow));
+    }
+    storeRows(rows, y, t, n, N, hsum(a0), hsum(a1), hsum(a2), hsum(a3));
+  }
+}
