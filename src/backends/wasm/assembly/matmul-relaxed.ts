@@ -15,11 +15,11 @@
 // order per output whatever T (as matmul.ts). The integer sums are exact; the float steps differ from the
 // plain build's only in which integers share a lane, so the two builds agree to rounding.
 //
-// In the plain build these functions are never called (the backend chooses them only when `relaxed`), and
-// compile to a trap.
+// In the plain build these tiles are never used: the backend calls the *_i8 entry points (products.ts) only
+// when `relaxed`, and there they compile to a trap.
 
 import { f16ToF32 } from "./half";
-import { broadcastByte, scaled, scalesAndMinsK4, storeRows, TILE } from "./blocks";
+import { broadcastByte, scaled, scalesAndMinsK4, storeRows } from "./blocks";
 import { hsum } from "./simd";
 
 /** 16 products a[i] · b[i] summed in pairs: i16x8 (b in 0..127; |pair| ≤ 2 · 128 · 127 fits i16). */
@@ -31,32 +31,6 @@ import { hsum } from "./simd";
 
 // ---------------------------------------------------------------- q4_0, q5_0: 32-weight blocks
 
-/**
- * q4_0 [f16 d][16 bytes: low nibbles are elements 0..15, high nibbles 16..31], w = d · (q − 8);
- * q5_0 [f16 d][u32 qh: fifth bits][16 nibble bytes], w = d · (q − 16).
- * Per block and activation row:  Σ w x̃ = d · d_x · (Σ q q_x − o · Σ q_x).
- */
-export function matmul_q4_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  if (!ASC_FEATURE_RELAXED_SIMD) unreachable();
-  else blocksSmall(4, y, qs, ds, sums, w, T, N, K, n0, n1);
-}
-
-export function matmul_q5_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  if (!ASC_FEATURE_RELAXED_SIMD) unreachable();
-  else blocksSmall(5, y, qs, ds, sums, w, T, N, K, n0, n1);
-}
-
-// @ts-ignore: decorator
-@inline function blocksSmall(bits: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  for (let t = 0; t < T; t += TILE) {
-    const rows = min(TILE, T - t);
-    if (rows == 4) tileSmall(bits, 4, y, qs, ds, sums, w, t, N, K, n0, n1);
-    else if (rows == 3) tileSmall(bits, 3, y, qs, ds, sums, w, t, N, K, n0, n1);
-    else if (rows == 2) tileSmall(bits, 2, y, qs, ds, sums, w, t, N, K, n0, n1);
-    else tileSmall(bits, 1, y, qs, ds, sums, w, t, N, K, n0, n1);
-  }
-}
-
 /** Σ q q_x over one 32-block (lo: elements 0..15, hi: 16..31) minus the offset, spread over 4 lanes. */
 // @ts-ignore: decorator
 @inline function block32(lo: v128, hi: v128, xb: usize, sum: usize, offsetPerLane: i32): v128 {
@@ -64,8 +38,13 @@ export function matmul_q5_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: u
   return i32x4.sub(i32x4.dot_i16x8_s(p, i16x8.splat(1)), i32x4.splat(load<i32>(sum) * offsetPerLane));
 }
 
+/**
+ * q4_0 [f16 d][16 bytes: low nibbles are elements 0..15, high nibbles 16..31], w = d · (q − 8);
+ * q5_0 [f16 d][u32 qh: fifth bits][16 nibble bytes], w = d · (q − 16).
+ * Per block and activation row:  Σ w x̃ = d · d_x · (Σ q q_x − o · Σ q_x).
+ */
 // @ts-ignore: decorator
-@inline function tileSmall(bits: i32, rows: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline export function tileSmall(bits: i32, rows: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 5;
   const blockBytes: usize = bits == 4 ? 18 : 22;
   const perLane = bits == 4 ? 2 : 4; // the offset o · Σ q_x as four equal lane shares: 8/4, 16/4
@@ -104,23 +83,6 @@ export function matmul_q5_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: u
 
 // ---------------------------------------------------------------- q4_k: 256-weight blocks, 8 sub-blocks
 
-/**
- * Q4_K [f16 d][f16 dmin][12 bytes: 8 six-bit scales and mins][128 nibble bytes], w = d · sc_j · q − dmin · m_j
- * in sub-block j:  Σ w x̃ = d_x · (d · Σ_j sc_j Σ q q_x − dmin · Σ_j m_j Σ q_x). The sub-block's byte pairs
- * (i16, |lane| ≤ 4 · 127 · 15) meet sc_j in one i32x4.dot_i16x8_s, so the scale costs no extra multiply;
- * the mins meet the activations' sixteen sums per 16 (each min twice) in two more.
- */
-export function matmul_q4_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  if (!ASC_FEATURE_RELAXED_SIMD) unreachable();
-  else for (let t = 0; t < T; t += TILE) {
-    const rows = min(TILE, T - t);
-    if (rows == 4) tileQ4K(4, y, qs, ds, sums16, w, t, N, K, n0, n1);
-    else if (rows == 3) tileQ4K(3, y, qs, ds, sums16, w, t, N, K, n0, n1);
-    else if (rows == 2) tileQ4K(2, y, qs, ds, sums16, w, t, N, K, n0, n1);
-    else tileQ4K(1, y, qs, ds, sums16, w, t, N, K, n0, n1);
-  }
-}
-
 /** Σ sc_j Σ q q_x + sc_{j+1} Σ q' q_x for a pair of sub-blocks: (lo0, lo1) the first's 32 weights, (hi0, hi1) the second's. */
 // @ts-ignore: decorator
 @inline function pairQ4K(lo0: v128, lo1: v128, hi0: v128, hi1: v128, s0: v128, s1: v128, xj: usize): v128 {
@@ -136,8 +98,14 @@ export function matmul_q4_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w:
   return <f32>(i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
 }
 
+/**
+ * Q4_K [f16 d][f16 dmin][12 bytes: 8 six-bit scales and mins][128 nibble bytes], w = d · sc_j · q − dmin · m_j
+ * in sub-block j:  Σ w x̃ = d_x · (d · Σ_j sc_j Σ q q_x − dmin · Σ_j m_j Σ q_x). The sub-block's byte pairs
+ * (i16, |lane| ≤ 4 · 127 · 15) meet sc_j in one i32x4.dot_i16x8_s, so the scale costs no extra multiply;
+ * the mins meet the activations' sixteen sums per 16 (each min twice) in two more.
+ */
 // @ts-ignore: decorator
-@inline function tileQ4K(rows: i32, y: usize, qs: usize, ds: usize, sums16: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline export function tileQ4K(rows: i32, y: usize, qs: usize, ds: usize, sums16: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 8;
   const xRow = <usize>K;
   const dRow = <usize>nb << 2;
@@ -182,23 +150,6 @@ export function matmul_q4_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w:
 
 // ---------------------------------------------------------------- q6_k: 256-weight blocks, 16 groups of 16
 
-/**
- * Q6_K [128 low-nibble bytes][64 high-2-bit bytes][16 int8 scales][f16 d], w = d · sc_g · (q − 32) in
- * 16-weight group g (element order as matmul.ts's tileQ6K):
- *   Σ w x̃ = d · d_x · (Σ_g sc_g Σ q q_x − 32 · Σ_g sc_g Σ_g q_x)
- * the second term from the sixteen sums per 16 (sums16, i16) and the sixteen scales in two dot products.
- */
-export function matmul_q6_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  if (!ASC_FEATURE_RELAXED_SIMD) unreachable();
-  else for (let t = 0; t < T; t += TILE) {
-    const rows = min(TILE, T - t);
-    if (rows == 4) tileQ6K(4, y, qs, ds, sums16, w, t, N, K, n0, n1);
-    else if (rows == 3) tileQ6K(3, y, qs, ds, sums16, w, t, N, K, n0, n1);
-    else if (rows == 2) tileQ6K(2, y, qs, ds, sums16, w, t, N, K, n0, n1);
-    else tileQ6K(1, y, qs, ds, sums16, w, t, N, K, n0, n1);
-  }
-}
-
 /** 32 · Σ_g sc_g Σ_g q_x over a block: scales (i16x8 × 2) against the row's sixteen sums per 16. */
 // @ts-ignore: decorator
 @inline function offsetQ6K(sLo: v128, sHi: v128, s16: usize): v128 {
@@ -214,8 +165,14 @@ export function matmul_q6_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w:
   return i32x4.add(a, b);
 }
 
+/**
+ * Q6_K [128 low-nibble bytes][64 high-2-bit bytes][16 int8 scales][f16 d], w = d · sc_g · (q − 32) in
+ * 16-weight group g (element order as matmul.ts's tileQ6K):
+ *   Σ w x̃ = d · d_x · (Σ_g sc_g Σ q q_x − 32 · Σ_g sc_g Σ_g q_x)
+ * the second term from the sixteen sums per 16 (sums16, i16) and the sixteen scales in two dot products.
+ */
 // @ts-ignore: decorator
-@inline function tileQ6K(rows: i32, y: usize, qs: usize, ds: usize, sums16: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline export function tileQ6K(rows: i32, y: usize, qs: usize, ds: usize, sums16: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 8;
   const xRow = <usize>K;
   const dRow = <usize>nb << 2;

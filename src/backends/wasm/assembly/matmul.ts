@@ -204,21 +204,11 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
 /**
  * Products with 32-weight blocks (q8_0, q4_0, q5_0): per block, the weights decoded to four i16x8 once,
  * then for each of `rows` activation rows t:  acc_t += (Σ q_w q_x) · (d_w · d_x[t]).
- * Activations: qs (T, K) i16, ds (T, K/32) f32 (quantize_q8_0). `rows` is a constant at each call site, so
- * the compiler drops the unused rows' code from each copy.
+ * Activations: qs (T, K) i16, ds (T, K/32) f32 (quantize_q8_0). `rows` is a constant at each call site
+ * (products.ts), so the compiler drops the unused rows' code from each copy.
  */
-function matmulBlocks32(kind: i32, y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  for (let t = 0; t < T; t += TILE) {
-    const rows = min(TILE, T - t);
-    if (rows == 4) tile32(kind, 4, y, qs, ds, w, t, N, K, n0, n1);
-    else if (rows == 3) tile32(kind, 3, y, qs, ds, w, t, N, K, n0, n1);
-    else if (rows == 2) tile32(kind, 2, y, qs, ds, w, t, N, K, n0, n1);
-    else tile32(kind, 1, y, qs, ds, w, t, N, K, n0, n1);
-  }
-}
-
 // @ts-ignore: decorator
-@inline function tile32(kind: i32, rows: i32, y: usize, qs: usize, ds: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline export function tile32(kind: i32, rows: i32, y: usize, qs: usize, ds: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 5;
   const blockBytes: usize = kind == 8 ? 34 : kind == 4 ? 18 : 22;
   const xRow = <usize>K << 1; // bytes of one activation row (i16)
@@ -265,18 +255,6 @@ function matmulBlocks32(kind: i32, y: usize, qs: usize, ds: usize, w: usize, T: 
   }
 }
 
-export function matmul_q8_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  matmulBlocks32(8, y, qs, ds, w, T, N, K, n0, n1);
-}
-
-export function matmul_q4_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  matmulBlocks32(4, y, qs, ds, w, T, N, K, n0, n1);
-}
-
-export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  matmulBlocks32(5, y, qs, ds, w, T, N, K, n0, n1);
-}
-
 /** Σ_j m_j · bsum_j over a Q4_K block's eight sub-blocks (exact: integers). */
 // @ts-ignore: decorator
 @inline function minSums(mLo: v128, mHi: v128, bsums: usize): i32 {
@@ -291,18 +269,8 @@ export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N:
  * sc_j · q ≤ 63 · 15 fits i16, so the scale is folded into the decoded weights; Σ q_x per 32 comes with
  * the activations (bsums). acc_t gathers the first term per block, mins_t the second; y = Σ acc_t − mins_t.
  */
-export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  for (let t = 0; t < T; t += TILE) {
-    const rows = min(TILE, T - t);
-    if (rows == 4) tileQ4K(4, y, qs, ds, bsums, w, t, N, K, n0, n1);
-    else if (rows == 3) tileQ4K(3, y, qs, ds, bsums, w, t, N, K, n0, n1);
-    else if (rows == 2) tileQ4K(2, y, qs, ds, bsums, w, t, N, K, n0, n1);
-    else tileQ4K(1, y, qs, ds, bsums, w, t, N, K, n0, n1);
-  }
-}
-
 // @ts-ignore: decorator
-@inline function tileQ4K(rows: i32, y: usize, qs: usize, ds: usize, bsums: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline export function tileQ4K(rows: i32, y: usize, qs: usize, ds: usize, bsums: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 8;
   const xRow = <usize>K << 1;
   const dRow = <usize>nb << 2;
@@ -358,18 +326,8 @@ export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usi
  * Element order: half h (128 elements) = four runs of 32: run r takes the low (r = 0, 1) or high (r = 2, 3)
  * nibbles of ql[h·64 + (r & 1)·32 + l] and bits 2r, 2r + 1 of qh[h·32 + l], l = 0..31; group 2r + l/16.
  */
-export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  for (let t = 0; t < T; t += TILE) {
-    const rows = min(TILE, T - t);
-    if (rows == 4) tileQ6K(4, y, qs, ds, w, t, N, K, n0, n1);
-    else if (rows == 3) tileQ6K(3, y, qs, ds, w, t, N, K, n0, n1);
-    else if (rows == 2) tileQ6K(2, y, qs, ds, w, t, N, K, n0, n1);
-    else tileQ6K(1, y, qs, ds, w, t, N, K, n0, n1);
-  }
-}
-
 // @ts-ignore: decorator
-@inline function tileQ6K(rows: i32, y: usize, qs: usize, ds: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline export function tileQ6K(rows: i32, y: usize, qs: usize, ds: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 8;
   const xRow = <usize>K << 1;
   const dRow = <usize>nb << 2;

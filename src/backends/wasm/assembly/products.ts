@@ -1,0 +1,70 @@
+// The entry points of the products with quantized weights: each runs the activation rows in tiles of up to
+// TILE, and each tile with the code specialised for its weight format and row count (the tiles are inlined,
+// so every (format, rows) pair is its own straight-line loop). The plain-SIMD tiles (matmul.ts) read i16
+// activations; the *_i8 entry points, which the backend calls only in the relaxed-SIMD build, read i8
+// activations (matmul-relaxed.ts). Arguments: y (T, N) f32 out; qs, ds (and sums) the quantized
+// activations (quantize.ts); w the weight blocks; rows n0 .. n1 − 1 of N for this thread.
+
+import { TILE } from "./blocks";
+import { tile32, tileQ4K, tileQ6K } from "./matmul";
+import { tileSmall, tileQ4K as tileQ4KRelaxed, tileQ6K as tileQ6KRelaxed } from "./matmul-relaxed";
+
+// @ts-ignore: decorator
+@inline const Q8_0 = 0, Q4_0 = 1, Q5_0 = 2, Q4_K = 3, Q6_K = 4, Q4_0_I8 = 5, Q5_0_I8 = 6, Q4_K_I8 = 7, Q6_K_I8 = 8;
+
+export function matmul_q8_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q8_0, y, qs, ds, 0, w, T, N, K, n0, n1);
+}
+export function matmul_q4_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q4_0, y, qs, ds, 0, w, T, N, K, n0, n1);
+}
+export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q5_0, y, qs, ds, 0, w, T, N, K, n0, n1);
+}
+/** bsums: Σ q per 32 of the activations (quantize_q8_k). */
+export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q4_K, y, qs, ds, bsums, w, T, N, K, n0, n1);
+}
+export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q6_K, y, qs, ds, 0, w, T, N, K, n0, n1);
+}
+
+/** sums: Σ q per 32 of the activations (quantize_q8_0_i8). */
+export function matmul_q4_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q4_0_I8, y, qs, ds, sums, w, T, N, K, n0, n1);
+}
+export function matmul_q5_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q5_0_I8, y, qs, ds, sums, w, T, N, K, n0, n1);
+}
+/** sums16: Σ q per 16 of the activations, i16 (quantize_q8_k_i8). */
+export function matmul_q4_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q4_K_I8, y, qs, ds, sums16, w, T, N, K, n0, n1);
+}
+export function matmul_q6_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q6_K_I8, y, qs, ds, sums16, w, T, N, K, n0, n1);
+}
+
+// @ts-ignore: decorator
+@inline function tiles(kind: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  for (let t = 0; t < T; t += TILE) {
+    const rows = min(TILE, T - t);
+    if (rows == 4) tile(kind, 4, y, qs, ds, sums, w, t, N, K, n0, n1);
+    else if (rows == 3) tile(kind, 3, y, qs, ds, sums, w, t, N, K, n0, n1);
+    else if (rows == 2) tile(kind, 2, y, qs, ds, sums, w, t, N, K, n0, n1);
+    else tile(kind, 1, y, qs, ds, sums, w, t, N, K, n0, n1);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function tile(kind: i32, rows: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  if (kind == Q8_0) tile32(8, rows, y, qs, ds, w, t, N, K, n0, n1);
+  else if (kind == Q4_0) tile32(4, rows, y, qs, ds, w, t, N, K, n0, n1);
+  else if (kind == Q5_0) tile32(5, rows, y, qs, ds, w, t, N, K, n0, n1);
+  else if (kind == Q4_K) tileQ4K(rows, y, qs, ds, sums, w, t, N, K, n0, n1);
+  else if (kind == Q6_K) tileQ6K(rows, y, qs, ds, w, t, N, K, n0, n1);
+  else if (!ASC_FEATURE_RELAXED_SIMD) unreachable(); // the *_i8 kinds exist only in the relaxed build
+  else if (kind == Q4_0_I8) tileSmall(4, rows, y, qs, ds, sums, w, t, N, K, n0, n1);
+  else if (kind == Q5_0_I8) tileSmall(5, rows, y, qs, ds, sums, w, t, N, K, n0, n1);
+  else if (kind == Q4_K_I8) tileQ4KRelaxed(rows, y, qs, ds, sums, w, t, N, K, n0, n1);
+  else tileQ6KRelaxed(rows, y, qs, ds, sums, w, t, N, K, n0, n1);
+}
