@@ -55,6 +55,22 @@ export function backendSuite(name: string, make: () => Backend): void {
     t.diagnostic(`${name}: ${cases} matmul cases, worst relative error ${worst.toExponential(2)}`);
   });
 
+  test(`${name}: matmul with tiny weights, whose f16 block scales are subnormal halves, every dtype`, () => {
+    // rows of weights ~3e-3 … 3e-4 give block scales d of 1e-7 … 1e-4, mostly below 6.1e-5, the smallest
+    // normal half: the kernels' f16 → f32 must be exact there too
+    const rng = new Rng(105);
+    for (const dtype of Object.keys(DTYPES) as DType[]) {
+      const K = DTYPES[dtype].blockSize === 1 ? 40 : DTYPES[dtype].blockSize * 2;
+      const [T, N] = [5, 11];
+      const w = new Tensor(dtype, [N, K], new Uint8Array(encodeTensor(randoms(rng, N * K).map((v, i) => v * 10 ** -(2.5 + 0.25 * (Math.floor(i / K) % 5))), dtype, K).slice()));
+      const x = randoms(rng, T * K);
+      const [a, b] = [new Float32Array(T * N), new Float32Array(T * N)];
+      backend.matmul(a, x, w, T);
+      reference.matmul(b, x, w, T);
+      assert.ok(relativeError(a, b) <= TOLERANCE, `${dtype}: ${relativeError(a, b)}`);
+    }
+  });
+
   test(`${name}: a matmul row does not depend on the rows beside it (bit-equal to the row alone, every dtype)`, () => {
     // a sequence's logits must not depend on what it is batched with (server batching, prefill vs decode)
     const rng = new Rng(103);
