@@ -71,6 +71,26 @@ export function backendSuite(name: string, make: () => Backend): void {
     }
   });
 
+  test(`${name}: f16 products are bit-identical whether or not activations can be pre-scaled (|x| beyond 2^15 in a batch)`, () => {
+    // the wasm backend multiplies activations by 2^112 instead of every f16 weight when max |x| < 2^15;
+    // one large activation in a batch turns that off for the whole call, which must change no bit of any row
+    const rng = new Rng(107);
+    const [T, N, K] = [3, 9, 47]; // K: 8-wide steps, one 4-wide step, 3 single weights
+    const w = randomWeight(rng, "f16", N, K);
+    const x = randoms(rng, T * K);
+    x[2 * K + 5] = 40000; // row 2 holds one activation over 2^15
+    const together = new Float32Array(T * N);
+    backend.matmul(together, x, w, T);
+    for (let t = 0; t < 2; t++) {
+      const alone = new Float32Array(N);
+      backend.matmul(alone, x.subarray(t * K, (t + 1) * K), w, 1);
+      assert.deepEqual(together.subarray(t * N, (t + 1) * N), alone, `row ${t}`);
+    }
+    const expected = new Float32Array(T * N);
+    reference.matmul(expected, x, w, T);
+    assert.ok(relativeError(together, expected) <= TOLERANCE);
+  });
+
   test(`${name}: a matmul row does not depend on the rows beside it (bit-equal to the row alone, every dtype)`, () => {
     // a sequence's logits must not depend on what it is batched with (server batching, prefill vs decode)
     const rng = new Rng(103);

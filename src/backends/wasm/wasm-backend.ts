@@ -50,6 +50,7 @@ interface Kernels extends Record<string, (...args: number[]) => void> {
   quantize_q8_0(x: number, qs: number, ds: number, T: number, K: number): void;
   quantize_q8_k(x: number, qs: number, ds: number, bsums: number, T: number, K: number): void;
   quantize_q8_0_i8(x: number, qs: number, ds: number, sums: number, T: number, K: number): void;
+  prescale_f16_activations(x: number, n: number): number;
   quantize_q8_k_i8(x: number, qs: number, ds: number, bsums: number, sums16: number, T: number, K: number): void;
   adamw(p: number, g: number, m: number, v: number, n: number, shrink: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
 }
@@ -375,7 +376,12 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const work = N * K * Math.min(T, 4); // a tile of 4 activation rows reads each weight once
     const rowsOf = (kernel: KernelName, args: number[]): void => this.run({ kernel, args, rows: N, align: 1 }, work);
     if (w.dtype === "f32") this.run({ kernel: "matmul_f32", args: [yPtr, xPtr, wPtr, T, N, K], rows: N, align: 2 }, work);
-    else if (w.dtype === "f16" || w.dtype === "bf16") rowsOf("matmul_half", [yPtr, xPtr, wPtr, T, N, K, w.dtype === "bf16" ? 1 : 0]);
+    else if (w.dtype === "bf16") rowsOf("matmul_half", [yPtr, xPtr, wPtr, T, N, K, 0]);
+    else if (w.dtype === "f16") {
+      // activations × 2^112 spare every weight its × 2^112 (matmul.ts, F16_PRESCALED), when none can overflow
+      const prescaled = this.kernels.prescale_f16_activations(xPtr, T * K);
+      rowsOf("matmul_half", [yPtr, xPtr, wPtr, T, N, K, prescaled ? 2 : 1]);
+    }
     else if (this.relaxed && w.dtype !== "q8_0") {
       // i8 activations meet the unsigned 4/5/6-bit weights in i16x8.relaxed_dot_i8x16_i7x16_s (matmul-relaxed.ts)
       if (w.dtype === "q4_k" || w.dtype === "q6_k") {

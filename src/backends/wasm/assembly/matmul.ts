@@ -91,42 +91,82 @@ export function matmul_f32(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32,
   store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), sum);
 }
 
+// The 16-bit weight kinds of matmul_half: bf16; f16; and f16 with activations pre-scaled by 2^112
+// (prescale_f16_activations), so that a weight need not be: the f16 bits put in f32 position are the
+// weight × 2^-112 exactly (a subnormal half becomes the subnormal f32 of the same scaled value), and
+// (w · 2^-112) · (x · 2^112) is the same real number as w · x, so every product and sum rounds as before.
+// @ts-ignore: decorator
+@inline const BF16 = 0, F16 = 1, F16_PRESCALED = 2;
+
 /** Four weights of a 16-bit float row at element k, as f32x4 (bf16: the top half of an f32). */
 // @ts-ignore: decorator
-@inline function halfX4(row: usize, k: i32, bf16: bool): v128 {
+@inline function halfX4(row: usize, k: i32, kind: i32): v128 {
   const p = row + (<usize>k << 1);
-  return bf16 ? i32x4.shl(v128.load16x4_u(p), 16) : f16x4ToF32x4(p);
+  if (kind == BF16) return i32x4.shl(v128.load16x4_u(p), 16);
+  const placed = v128.and(i32x4.shr_s(i32x4.shl(v128.load16x4_u(p), 16), 3), i32x4.splat(0x8fffffff));
+  return kind == F16 ? f32x4.mul(placed, f32x4.splat(reinterpret<f32>(0x77800000))) : placed;
 }
 
 /**
  * Eight 16-bit floats loaded as one vector, widened four at a time: interleaving zero words below each half
  * (one unpack instruction) gives h << 16 in each 32-bit lane, which is already the f32 for bf16; for f16 the
- * arithmetic shift by 3 and the mask put sign, exponent and mantissa in f32 position, and × 2^112 rebiases.
+ * arithmetic shift by 3 and the mask put sign, exponent and mantissa in f32 position, and × 2^112 rebiases
+ * (unless the activations carry that factor).
  */
 // @ts-ignore: decorator
-@inline function halfLow(h: v128, bf16: bool): v128 {
-  const placed = v128.shuffle<u16>(v128.splat<i32>(0), h, 0, 8, 1, 9, 2, 10, 3, 11);
-  return bf16 ? placed : f32x4.mul(v128.and(i32x4.shr_s(placed, 3), i32x4.splat(0x8fffffff)), f32x4.splat(reinterpret<f32>(0x77800000)));
+@inline function halfLow(h: v128, kind: i32): v128 {
+  return widenHalf(v128.shuffle<u16>(v128.splat<i32>(0), h, 0, 8, 1, 9, 2, 10, 3, 11), kind);
 }
 
 // @ts-ignore: decorator
-@inline function halfHigh(h: v128, bf16: bool): v128 {
-  const placed = v128.shuffle<u16>(v128.splat<i32>(0), h, 4, 12, 5, 13, 6, 14, 7, 15);
-  return bf16 ? placed : f32x4.mul(v128.and(i32x4.shr_s(placed, 3), i32x4.splat(0x8fffffff)), f32x4.splat(reinterpret<f32>(0x77800000)));
+@inline function halfHigh(h: v128, kind: i32): v128 {
+  return widenHalf(v128.shuffle<u16>(v128.splat<i32>(0), h, 4, 12, 5, 13, 6, 14, 7, 15), kind);
 }
 
 // @ts-ignore: decorator
-@inline function halfAt(row: usize, k: i32, bf16: bool): f32 {
+@inline function widenHalf(placed: v128, kind: i32): v128 {
+  if (kind == BF16) return placed;
+  const bits = v128.and(i32x4.shr_s(placed, 3), i32x4.splat(0x8fffffff));
+  return kind == F16 ? f32x4.mul(bits, f32x4.splat(reinterpret<f32>(0x77800000))) : bits;
+}
+
+// @ts-ignore: decorator
+@inline function halfAt(row: usize, k: i32, kind: i32): f32 {
   const h = <u32>load<u16>(row + (<usize>k << 1));
-  return bf16 ? reinterpret<f32>(h << 16) : f16ToF32(h);
+  if (kind == BF16) return reinterpret<f32>(h << 16);
+  return kind == F16 ? f16ToF32(h) : reinterpret<f32>(((h & 0x7fff) << 13) | ((h & 0x8000) << 16));
 }
 
 /**
- * y[t, n] for f16 (bf16 = false) or bf16 W: each weight converted once per tile of activation rows. Two
+ * x (n floats) × 2^112 in place when max |x| < 2^15 (then no product overflows), for matmul_half's
+ * F16_PRESCALED kind; returns whether it did.
+ */
+export function prescale_f16_activations(x: usize, n: i32): bool {
+  let m = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) m = f32x4.max(m, f32x4.abs(v128.load(x + (<usize>i << 2))));
+  let top = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+  for (; i < n; i++) top = max(top, abs(load<f32>(x + (<usize>i << 2))));
+  if (!(top < 32768)) return false; // also NaN
+  const scale = f32x4.splat(reinterpret<f32>(0x77800000));
+  for (i = 0; i + 4 <= n; i += 4) v128.store(x + (<usize>i << 2), f32x4.mul(v128.load(x + (<usize>i << 2)), scale));
+  for (; i < n; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) * reinterpret<f32>(0x77800000));
+  return true;
+}
+
+/**
+ * y[t, n] for 16-bit float W (kind: BF16, F16, F16_PRESCALED above): each weight converted once per tile of activation rows. Two
  * accumulators per output, for k in even and odd groups of 4 (a single chain would make a decode step wait
  * on the add latency: 16-bit weights are half the bytes per add), summed as (even + odd).
  */
-export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, bf16: bool, n0: i32, n1: i32): void {
+export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, kind: i32, n0: i32, n1: i32): void {
+  if (kind == BF16) productHalf(y, x, w, T, N, K, BF16, n0, n1);
+  else if (kind == F16) productHalf(y, x, w, T, N, K, F16, n0, n1);
+  else productHalf(y, x, w, T, N, K, F16_PRESCALED, n0, n1);
+}
+
+// @ts-ignore: decorator
+@inline function productHalf(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, kind: i32, n0: i32, n1: i32): void {
   const K8 = K & ~7, K4 = K & ~3;
   const xRow = <usize>K << 2;
   for (let n = n0; n < n1; n++) {
@@ -140,7 +180,7 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
       for (; k < K8; k += 8) {
         const o = <usize>k << 2;
         const h = v128.load(row + (<usize>k << 1));
-        const v = halfLow(h, bf16), u = halfHigh(h, bf16);
+        const v = halfLow(h, kind), u = halfHigh(h, kind);
         a0 = madd(v, v128.load(x0 + o), a0); b0 = madd(u, v128.load(x0 + o, 16), b0);
         a1 = madd(v, v128.load(x1 + o), a1); b1 = madd(u, v128.load(x1 + o, 16), b1);
         a2 = madd(v, v128.load(x2 + o), a2); b2 = madd(u, v128.load(x2 + o, 16), b2);
@@ -148,14 +188,14 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
       }
       if (k < K4) {
         const o = <usize>k << 2;
-        const v = halfX4(row, k, bf16);
+        const v = halfX4(row, k, kind);
         a0 = madd(v, v128.load(x0 + o), a0); a1 = madd(v, v128.load(x1 + o), a1);
         a2 = madd(v, v128.load(x2 + o), a2); a3 = madd(v, v128.load(x3 + o), a3);
       }
-      storeHalf(y, x, row, t, n, N, K, K4, f32x4.add(a0, b0), bf16);
-      storeHalf(y, x, row, t + 1, n, N, K, K4, f32x4.add(a1, b1), bf16);
-      storeHalf(y, x, row, t + 2, n, N, K, K4, f32x4.add(a2, b2), bf16);
-      storeHalf(y, x, row, t + 3, n, N, K, K4, f32x4.add(a3, b3), bf16);
+      storeHalf(y, x, row, t, n, N, K, K4, f32x4.add(a0, b0), kind);
+      storeHalf(y, x, row, t + 1, n, N, K, K4, f32x4.add(a1, b1), kind);
+      storeHalf(y, x, row, t + 2, n, N, K, K4, f32x4.add(a2, b2), kind);
+      storeHalf(y, x, row, t + 3, n, N, K, K4, f32x4.add(a3, b3), kind);
     }
     for (; t < T; t++) {
       const xt = x + <usize>t * xRow;
@@ -164,20 +204,20 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
       for (; k < K8; k += 8) {
         const o = <usize>k << 2;
         const h = v128.load(row + (<usize>k << 1));
-        a = madd(halfLow(h, bf16), v128.load(xt + o), a);
-        b = madd(halfHigh(h, bf16), v128.load(xt + o, 16), b);
+        a = madd(halfLow(h, kind), v128.load(xt + o), a);
+        b = madd(halfHigh(h, kind), v128.load(xt + o, 16), b);
       }
-      if (k < K4) a = madd(halfX4(row, k, bf16), v128.load(xt + (<usize>k << 2)), a);
-      storeHalf(y, x, row, t, n, N, K, K4, f32x4.add(a, b), bf16);
+      if (k < K4) a = madd(halfX4(row, k, kind), v128.load(xt + (<usize>k << 2)), a);
+      storeHalf(y, x, row, t, n, N, K, K4, f32x4.add(a, b), kind);
     }
   }
 }
 
 // @ts-ignore: decorator
-@inline function storeHalf(y: usize, x: usize, row: usize, t: i32, n: i32, N: i32, K: i32, K4: i32, acc: v128, bf16: bool): void {
+@inline function storeHalf(y: usize, x: usize, row: usize, t: i32, n: i32, N: i32, K: i32, K4: i32, acc: v128, kind: i32): void {
   let sum = hsum(acc);
   const xt = x + (<usize>t * <usize>K << 2);
-  for (let k = K4; k < K; k++) sum += halfAt(row, k, bf16) * load<f32>(xt + (<usize>k << 2));
+  for (let k = K4; k < K; k++) sum += halfAt(row, k, kind) * load<f32>(xt + (<usize>k << 2));
   store<f32>(y + ((<usize>t * <usize>N + <usize>n) << 2), sum);
 }
 
