@@ -50,8 +50,8 @@ interface Kernels extends Record<string, (...args: number[]) => void> {
   quantize_q8_0(x: number, qs: number, ds: number, T: number, K: number): void;
   quantize_q8_k(x: number, qs: number, ds: number, bsums: number, T: number, K: number): void;
   quantize_q8_0_i8(x: number, qs: number, ds: number, sums: number, T: number, K: number): void;
-  prescale_f16_activations(x: number, n: number): number;
   quantize_q8_k_i8(x: number, qs: number, ds: number, bsums: number, sums16: number, T: number, K: number): void;
+  prescale_f16_activations(x: number, n: number): number;
   adamw(p: number, g: number, m: number, v: number, n: number, shrink: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
 }
 

@@ -6,8 +6,8 @@
 // block through the activations' sums:  Σ (q − o) q_x = Σ q q_x − o · Σ q_x.
 //
 // Only i16x8.relaxed_dot_i8x16_i7x16_s is used: on Node 20 (V8 11.3) the i32x4 form with accumulator returns
-// wrong values (2 · the dot product, accumulator dropped; test/backends/relaxed-dot.test.ts pins both
-// facts). Its result is deterministic for a second operand in 0..127, so x86 and ARM compute the same exact
+// wrong values (2 · the dot product, accumulator dropped; test/backends/relaxed-dot.test.ts checks the i16x8
+// form exactly and reports the state of the other on the running Node). Its result is deterministic for a second operand in 0..127, so x86 and ARM compute the same exact
 // integer sums, and the conformance suite holds these kernels to the reference like every other.
 //
 // Activations come from quantize_q8_0_i8 / quantize_q8_k_i8: qs i8 (T, K), ds f32 per block, and Σ q_x per

@@ -1,6 +1,8 @@
-// Matrix products y (T, N) = x (T, K) · Wᵀ for every weight dtype the wasm backend reads: f32, f16, bf16,
-// and the GGML block quantizations q8_0, q4_0, q5_0, q4_k, q6_k (activations quantized to 8-bit integers
-// first, held as i16 so the integer dot products need no widening; quantize.ts).
+// Matrix products y (T, N) = x (T, K) · Wᵀ for every weight dtype the wasm backend reads: f32, f16, bf16
+// (exported here), and the tiles of the GGML block quantizations q8_0, q4_0, q5_0, q4_k, q6_k for the
+// plain-SIMD build (activations quantized to 8-bit integers first, held as i16 so the integer dot products
+// need no widening; quantize.ts), whose entry points are in products.ts beside the relaxed-SIMD tiles
+// (matmul-relaxed.ts).
 //
 // Threads split the weight rows n0 .. n1 − 1. Each weight row is read once per group of up to 4
 // activation rows (TILE): a decode step (T = 1) streams the weights, a prompt (T = 128) reuses each decoded
