@@ -376,11 +376,11 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const work = N * K * Math.min(T, 4); // a tile of 4 activation rows reads each weight once
     const rowsOf = (kernel: KernelName, args: number[]): void => this.run({ kernel, args, rows: N, align: 1 }, work);
     if (w.dtype === "f32") this.run({ kernel: "matmul_f32", args: [yPtr, xPtr, wPtr, T, N, K], rows: N, align: 2 }, work);
-    else if (w.dtype === "bf16") rowsOf("matmul_half", [yPtr, xPtr, wPtr, T, N, K, 0]);
-    else if (w.dtype === "f16") {
-      // activations × 2^112 spare every weight its × 2^112 (matmul.ts, F16_PRESCALED), when none can overflow
-      const prescaled = this.kernels.prescale_f16_activations(xPtr, T * K);
-      rowsOf("matmul_half", [yPtr, xPtr, wPtr, T, N, K, prescaled ? 2 : 1]);
+    else if (w.dtype === "bf16" || w.dtype === "f16") {
+      // f16: activations × 2^112 spare every weight its × 2^112 (matmul.ts, F16_PRESCALED), when none can overflow
+      const kind = w.dtype === "bf16" ? 0 : this.kernels.prescale_f16_activations(xPtr, T * K) ? 2 : 1;
+      const rowsF32 = this.region("halfRows", this.threads * K * 4); // each thread's widened weight row (T ≥ 4)
+      rowsOf("matmul_half", [yPtr, xPtr, wPtr, T, N, K, kind, rowsF32]);
     }
     else if (this.relaxed && w.dtype !== "q8_0") {
       // i8 activations meet the unsigned 4/5/6-bit weights in i16x8.relaxed_dot_i8x16_i7x16_s (matmul-relaxed.ts)

@@ -161,18 +161,29 @@ export function prescale_f16_activations(x: usize, n: i32): bool {
  * accumulators per output, for k in even and odd groups of 4 (a single chain would make a decode step wait
  * on the add latency: 16-bit weights are half the bytes per add), summed as (even + odd).
  */
-export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, kind: i32, n0: i32, n1: i32): void {
-  if (kind == BF16) productHalf(y, x, w, T, N, K, BF16, n0, n1);
-  else if (kind == F16) productHalf(y, x, w, T, N, K, F16, n0, n1);
-  else productHalf(y, x, w, T, N, K, F16_PRESCALED, n0, n1);
+export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, kind: i32, scratch: usize, n0: i32, n1: i32, thread: i32): void {
+  const rowF32 = scratch + (<usize>thread * <usize>K << 2); // this thread's K floats (used when T ≥ TILE)
+  if (kind == BF16) productHalf(y, x, w, T, N, K, BF16, rowF32, n0, n1);
+  else if (kind == F16) productHalf(y, x, w, T, N, K, F16, rowF32, n0, n1);
+  else productHalf(y, x, w, T, N, K, F16_PRESCALED, rowF32, n0, n1);
 }
 
 // @ts-ignore: decorator
-@inline function productHalf(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, kind: i32, n0: i32, n1: i32): void {
+@inline function productHalf(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, kind: i32, rowF32: usize, n0: i32, n1: i32): void {
   const K8 = K & ~7, K4 = K & ~3;
   const xRow = <usize>K << 2;
   for (let n = n0; n < n1; n++) {
     const row = w + (<usize>n * <usize>K << 1);
+    if (T >= TILE) {
+      // a prompt or a batch: the row widened once into rowF32 (the same f32 values the tiles would widen),
+      // then every tile of 4 activation rows reads floats: the widening is not repeated T / 4 times
+      for (let k = 0; k < K8; k += 8) {
+        const h = v128.load(row + (<usize>k << 1));
+        v128.store(rowF32 + (<usize>k << 2), halfLow(h, kind));
+        v128.store(rowF32 + (<usize>k << 2), halfHigh(h, kind), 16);
+      }
+      if (K8 < K4) v128.store(rowF32 + (<usize>K8 << 2), halfX4(row, K8, kind));
+    }
     let t = 0;
     for (; t + TILE <= T; t += TILE) {
       const x0 = x + <usize>t * xRow, x1 = x0 + xRow, x2 = x1 + xRow, x3 = x2 + xRow;
@@ -181,8 +192,7 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
       let k = 0;
       for (; k < K8; k += 8) {
         const o = <usize>k << 2;
-        const h = v128.load(row + (<usize>k << 1));
-        const v = halfLow(h, kind), u = halfHigh(h, kind);
+        const v = v128.load(rowF32 + o), u = v128.load(rowF32 + o, 16);
         a0 = madd(v, v128.load(x0 + o), a0); b0 = madd(u, v128.load(x0 + o, 16), b0);
         a1 = madd(v, v128.load(x1 + o), a1); b1 = madd(u, v128.load(x1 + o, 16), b1);
         a2 = madd(v, v128.load(x2 + o), a2); b2 = madd(u, v128.load(x2 + o, 16), b2);
@@ -190,7 +200,7 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
       }
       if (k < K4) {
         const o = <usize>k << 2;
-        const v = halfX4(row, k, kind);
+        const v = v128.load(rowF32 + o);
         a0 = madd(v, v128.load(x0 + o), a0); a1 = madd(v, v128.load(x1 + o), a1);
         a2 = madd(v, v128.load(x2 + o), a2); a3 = madd(v, v128.load(x3 + o), a3);
       }
