@@ -1,7 +1,8 @@
 /**
  * npm run bench -- inference      [SHAPES=stories15M,stories110M] [TYPES=f32,f16,q8_0,q4_0,q4_k_m] [PAIRS=5]
  *
- * Prefill (a 128-token prompt) and decode (128 tokens, greedy, one position per step with the KV cache)
+ * Prefill (a 128-token prompt) and decode (128 tokens, greedy, one position per step with the KV cache, from
+ * an empty context as llama-bench's generation test runs)
  * tokens/s for glassbox and for llama.cpp's own llama-bench (built from the source node-llama-cpp bundles by
  * scripts/reference/build-llamacpp.sh; never a dependency), on the same GGUF files: random-weight models in
  * the stories15M (dim 288, 6 layers, 6 heads, hidden 768) and stories110M (dim 768, 12 layers, 12 heads,
@@ -69,14 +70,20 @@ function runGlassbox(path: string, threads: number): { prefill: number; decode: 
   // the last position's logits only, as llama-bench's prompt test computes (llama_batch_get_one)
   const prefillLogits = model.forward(prompt, cache, undefined, "last");
   const prefill = (PROMPT / (performance.now() - start)) * 1000;
-  let last = prefillLogits;
+  if (prefillLogits.length !== V) throw new Error("prefill returned more than the last position's logits");
+  // decode as llama-bench's generation test measures it: DECODE single-token steps from an empty context
+  // (its -n test starts at depth 0), so both sides attend over the same 0 … DECODE − 1 positions
+  cache.release();
+  const decodeCache = model.newCache(DECODE + 1);
+  let next = 1; // BOS
   start = performance.now();
   for (let i = 0; i < DECODE; i++) {
-    let best = 0;
-    for (let v = 1; v < V; v++) if (last[v]! > last[best]!) best = v;
-    last = model.forward([best], cache);
+    const logits = model.forward([next], decodeCache);
+    next = 0;
+    for (let v = 1; v < V; v++) if (logits[v]! > logits[next]!) next = v;
   }
   const decode = (DECODE / (performance.now() - start)) * 1000;
+  decodeCache.release();
   const weightBytes = model.tensors().reduce((n, t) => n + t.bytes.byteLength, 0);
   backend.dispose();
   return { prefill, decode, weightBytes };
