@@ -50,7 +50,7 @@ interface Kernels extends Record<string, (...args: number[]) => void> {
   quantize_q8_0(x: number, qs: number, ds: number, T: number, K: number): void;
   quantize_q8_k(x: number, qs: number, ds: number, bsums: number, T: number, K: number): void;
   quantize_q8_0_i8(x: number, qs: number, ds: number, sums: number, T: number, K: number): void;
-  quantize_q8_k_i8(x: number, qs: number, ds: number, bsums: number, sums16: number, T: number, K: number): void;
+  quantize_q8_k_i8(x: number, qs: number, ds: number, sums16: number, T: number, K: number): void;
   prescale_f16_activations(x: number, n: number): number;
   adamw(p: number, g: number, m: number, v: number, n: number, shrink: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
 }
@@ -367,8 +367,8 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const wPtr = this.pointerOf(w);
     const quantized = w.dtype !== "f32" && w.dtype !== "f16" && w.dtype !== "bf16";
     // one region: activations (f32), outputs (f32), and for quantized weights the activations' 8-bit values
-    // (i16, or i8 for the relaxed build's 4/5/6-bit products), one scale per block, Σ q per 32 and (q6_k
-    // there) per 16; each part 64-byte aligned
+    // (i16, or i8 for the relaxed build's 4/5/6-bit products), one scale per block, Σ q per 32 (plain
+    // k-quants; q4_0/q5_0 in the relaxed build) or per 16 (relaxed k-quants); each part 64-byte aligned
     const [xBytes, yBytes, qBytes, sBytes] = [align64(T * K * 4), align64(T * N * 4), quantized ? align64(T * K * 2) : 0, quantized ? align64((T * K) / 8) : 0];
     const xPtr = this.region("matmul", xBytes + yBytes + qBytes + 3 * sBytes);
     const yPtr = xPtr + xBytes, qsPtr = yPtr + yBytes, dsPtr = qsPtr + qBytes, sumsPtr = dsPtr + sBytes, sums16Ptr = sumsPtr + sBytes;
@@ -385,7 +385,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     else if (this.relaxed && w.dtype !== "q8_0") {
       // i8 activations meet the unsigned 4/5/6-bit weights in i16x8.relaxed_dot_i8x16_i7x16_s (matmul-relaxed.ts)
       if (w.dtype === "q4_k" || w.dtype === "q6_k") {
-        this.kernels.quantize_q8_k_i8(xPtr, qsPtr, dsPtr, sumsPtr, sums16Ptr, T, K);
+        this.kernels.quantize_q8_k_i8(xPtr, qsPtr, dsPtr, sums16Ptr, T, K);
         rowsOf(`matmul_${w.dtype}_i8`, [yPtr, qsPtr, dsPtr, sums16Ptr, wPtr, T, N, K]);
       } else {
         this.kernels.quantize_q8_0_i8(xPtr, qsPtr, dsPtr, sumsPtr, T, K);

@@ -69,9 +69,9 @@ export function quantize_q8_k(x: usize, qs: usize, ds: usize, bsums: usize, T: i
   quantizeQ8K(x, qs, ds, bsums, 0, T, K, true);
 }
 
-/** The same values as i8 (qs: T·K bytes), with bsums as above and sums16 (T·K/16 i16): Σ q per 16. */
-export function quantize_q8_k_i8(x: usize, qs: usize, ds: usize, bsums: usize, sums16: usize, T: i32, K: i32): void {
-  quantizeQ8K(x, qs, ds, bsums, sums16, T, K, false);
+/** The same values as i8 (qs: T·K bytes), with sums16 (T·K/16 i16): Σ q per 16, which both relaxed k-quant products read. */
+export function quantize_q8_k_i8(x: usize, qs: usize, ds: usize, sums16: usize, T: i32, K: i32): void {
+  quantizeQ8K(x, qs, ds, 0, sums16, T, K, false);
 }
 
 // @ts-ignore: decorator
@@ -95,8 +95,8 @@ export function quantize_q8_k_i8(x: usize, qs: usize, ds: usize, bsums: usize, s
     if (amax == 0) {
       store<f32>(ds + (<usize>b << 2), 0);
       memory.fill(qb, 0, wide ? 512 : 256);
-      memory.fill(sb, 0, 32);
-      if (!wide) memory.fill(s16, 0, 32);
+      if (wide) memory.fill(sb, 0, 32);
+      else memory.fill(s16, 0, 32);
       continue;
     }
     const iscale: f32 = -127 / vmax;
@@ -118,7 +118,7 @@ export function quantize_q8_k_i8(x: usize, qs: usize, ds: usize, bsums: usize, s
         }
         sum = i32x4.add(sum, half);
       }
-      store<i32>(sb + (<usize>g << 2), laneSum(sum));
+      if (wide) store<i32>(sb + (<usize>g << 2), laneSum(sum));
     }
   }
 }
