@@ -12,6 +12,9 @@ import { parseFileType } from "../../src/quantize/plan.js";
 import { quantizeGguf } from "../../src/quantize/quantize-model.js";
 import { QUANT_CACHE, QUANTIZE_CASES } from "../support/quantize-cases.js";
 import { backendSuite } from "./backend-suite.js";
+import { Rng } from "../../src/core/rng.js";
+import { encodeTensor } from "../../src/quantize/quantize-model.js";
+import { relativeError } from "../support/model-fixtures.js";
 import { BUNDLED_MODEL_PATH } from "../../src/models/bundled.js";
 import { writeHfAsGguf } from "../../src/models/export-gguf.js";
 import { ggufVocabularyFor } from "../../src/tokenizers/gguf-vocab-for.js";
@@ -26,6 +29,29 @@ test("the test run has relaxed SIMD, so the suites above cover both kernel build
   const backend = new WasmBackend();
   assert.equal(backend.relaxed, true);
   backend.dispose();
+});
+
+test("q8_0/q4_0/q5_0 products are bit-identical with and without the backend's f32 copies of the block scales (both builds, subnormal and zero scales included)", () => {
+  const rng = new Rng(311);
+  for (const relaxed of [true, false]) {
+    const [copies, none] = [new WasmBackend({ relaxed }), new WasmBackend({ relaxed, scaleCopies: false })];
+    for (const dtype of ["q8_0", "q4_0", "q5_0"] as const) {
+      for (const [T, N, K] of [[1, 37, 32 * 9], [5, 11, 64], [4, 8, 32 * 24]] as const) {
+        // rows of very different magnitudes: normal, subnormal (|w| ~1e-7 gives scales below 2^-14) and zero
+        const values = Float32Array.from({ length: N * K }, (_, i) => (rng.next() * 2 - 1) * [1, 1e-6, 0, 3e-2][Math.floor(i / K) % 4]!);
+        const w = new Tensor(dtype, [N, K], new Uint8Array(encodeTensor(values, dtype, K).slice()));
+        const x = Float32Array.from({ length: T * K }, () => rng.next() * 2 - 1);
+        const [a, b, r] = [new Float32Array(T * N), new Float32Array(T * N), new Float32Array(T * N)];
+        copies.matmul(a, x, w, T);
+        none.matmul(b, x, w, T);
+        new ReferenceBackend().matmul(r, x, w, T);
+        assert.deepEqual(a, b, `${dtype} (${T}, ${N}, ${K}) relaxed=${relaxed}`);
+        assert.ok(relativeError(a, r) <= 1e-5, `${dtype} against the reference: ${relativeError(a, r)}`);
+      }
+    }
+    copies.dispose();
+    none.dispose();
+  }
 });
 
 /**

@@ -41,10 +41,10 @@ import { hsum } from "./simd";
 /**
  * q4_0 [f16 d][16 bytes: low nibbles are elements 0..15, high nibbles 16..31], w = d · (q − 8);
  * q5_0 [f16 d][u32 qh: fifth bits][16 nibble bytes], w = d · (q − 16).
- * Per block and activation row:  Σ w x̃ = d · d_x · (Σ q q_x − o · Σ q_x).
+ * Per block and activation row:  Σ w x̃ = d · d_x · (Σ q q_x − o · Σ q_x); d from wd when given (products.ts).
  */
 // @ts-ignore: decorator
-@inline export function tileSmall(bits: i32, rows: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline export function tileSmall(bits: i32, rows: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, copies: bool, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 5;
   const blockBytes: usize = bits == 4 ? 18 : 22;
   const perLane = bits == 4 ? 2 : 4; // the offset o · Σ q_x as four equal lane shares: 8/4, 16/4
@@ -53,9 +53,9 @@ import { hsum } from "./simd";
   for (let n = n0; n < n1; n++) {
     let wb = w + <usize>n * <usize>nb * blockBytes;
     const end = wb + <usize>nb * blockBytes;
-    let xb = qs + <usize>t * xRow, db = ds + <usize>t * dRow, sb = sums + <usize>t * dRow;
+    let xb = qs + <usize>t * xRow, db = ds + <usize>t * dRow, sb = sums + <usize>t * dRow, sd = wd + <usize>n * dRow;
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    for (; wb < end; wb += blockBytes, xb += 32, db += 4, sb += 4) {
+    for (; wb < end; wb += blockBytes, xb += 32, db += 4, sb += 4, sd += 4) {
       let lo: v128, hi: v128;
       if (bits == 4) {
         const packed = v128.load(wb + 2);
@@ -71,7 +71,7 @@ import { hsum } from "./simd";
         lo = v128.or(v128.and(packed, i8x16.splat(0x0f)), h0);
         hi = v128.or(v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f)), h1);
       }
-      const d = f16ToF32(<u32>load<u16>(wb));
+      const d = copies ? load<f32>(sd) : f16ToF32(<u32>load<u16>(wb)); // wd: the f32 scale copies (products.ts)
       a0 = scaled(a0, block32(lo, hi, xb, sb, perLane), d * load<f32>(db));
       if (rows > 1) a1 = scaled(a1, block32(lo, hi, xb + xRow, sb + dRow, perLane), d * load<f32>(db + dRow));
       if (rows > 2) a2 = scaled(a2, block32(lo, hi, xb + 2 * xRow, sb + 2 * dRow, perLane), d * load<f32>(db + 2 * dRow));

@@ -256,11 +256,12 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
 /**
  * Products with 32-weight blocks (q8_0, q4_0, q5_0): per block, the weights decoded to four i16x8 once,
  * then for each of `rows` activation rows t:  acc_t += (Σ q_w q_x) · (d_w · d_x[t]).
- * Activations: qs (T, K) i16, ds (T, K/32) f32 (quantize_q8_0). `rows` is a constant at each call site
+ * Activations: qs (T, K) i16, ds (T, K/32) f32 (quantize_q8_0). d_w: from wd (f32 per block) when given,
+ * else the block's f16. `rows` is a constant at each call site
  * (products.ts), so the compiler drops the unused rows' code from each copy.
  */
 // @ts-ignore: decorator
-@inline export function tile32(kind: i32, rows: i32, y: usize, qs: usize, ds: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline export function tile32(kind: i32, rows: i32, y: usize, qs: usize, ds: usize, w: usize, wd: usize, copies: bool, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 5;
   const blockBytes: usize = kind == 8 ? 34 : kind == 4 ? 18 : 22;
   const xRow = <usize>K << 1; // bytes of one activation row (i16)
@@ -268,9 +269,9 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
   for (let n = n0; n < n1; n++) {
     let wb = w + <usize>n * <usize>nb * blockBytes;
     const end = wb + <usize>nb * blockBytes;
-    let xb = qs + <usize>t * xRow, db = ds + <usize>t * dRow;
+    let xb = qs + <usize>t * xRow, db = ds + <usize>t * dRow, sd = wd + <usize>n * dRow;
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    for (; wb < end; wb += blockBytes, xb += 64, db += 4) {
+    for (; wb < end; wb += blockBytes, xb += 64, db += 4, sd += 4) {
       let w0: v128, w1: v128, w2: v128, w3: v128;
       if (kind == 8) {
         // [f16 d][32 × i8]
@@ -297,7 +298,7 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
         w0 = i16x8.extend_low_i8x16_s(lo); w1 = i16x8.extend_high_i8x16_s(lo);
         w2 = i16x8.extend_low_i8x16_s(hi); w3 = i16x8.extend_high_i8x16_s(hi);
       }
-      const d = f16ToF32(<u32>load<u16>(wb));
+      const d = copies ? load<f32>(sd) : f16ToF32(<u32>load<u16>(wb));
       a0 = scaled(a0, dot32(w0, w1, w2, w3, xb), d * load<f32>(db));
       if (rows > 1) a1 = scaled(a1, dot32(w0, w1, w2, w3, xb + xRow), d * load<f32>(db + dRow));
       if (rows > 2) a2 = scaled(a2, dot32(w0, w1, w2, w3, xb + 2 * xRow), d * load<f32>(db + 2 * dRow));

@@ -3,68 +3,79 @@
 // so every (format, rows) pair is its own straight-line loop). The plain-SIMD tiles (matmul.ts) read i16
 // activations; the *_i8 entry points, which the backend calls only in the relaxed-SIMD build, read i8
 // activations (matmul-relaxed.ts). Arguments: y (T, N) f32 out; qs, ds (and sums) the quantized
-// activations (quantize.ts); w the weight blocks; rows n0 .. n1 − 1 of N for this thread.
+// activations (quantize.ts); w the weight blocks; rows n0 .. n1 − 1 of N for this thread. The 32-weight
+// formats (q8_0, q4_0, q5_0) also take wd: the blocks' scales as f32, one per block in block order
+// (block_scales_f32, made once per weight by the backend), or 0 to convert each block's f16 scale as it is
+// read. Which one never changes a result (the f32 copies are exact); the copies spare the product's inner
+// loop an f16 conversion per 32 weights, a third of the instructions of a q8_0 block.
 
 import { TILE } from "./blocks";
+import { f16ToF32 } from "./half";
 import { tile32, tileQ4K, tileQ6K } from "./matmul";
 import { tileSmall, tileQ4K as tileQ4KRelaxed, tileQ6K as tileQ6KRelaxed } from "./matmul-relaxed";
 
 // @ts-ignore: decorator
 @inline const Q8_0 = 0, Q4_0 = 1, Q5_0 = 2, Q4_K = 3, Q6_K = 4, Q4_0_I8 = 5, Q5_0_I8 = 6, Q4_K_I8 = 7, Q6_K_I8 = 8;
 
-export function matmul_q8_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q8_0, y, qs, ds, 0, w, T, N, K, n0, n1);
+export function matmul_q8_0(y: usize, qs: usize, ds: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q8_0, y, qs, ds, 0, w, wd, T, N, K, n0, n1);
 }
-export function matmul_q4_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q4_0, y, qs, ds, 0, w, T, N, K, n0, n1);
+export function matmul_q4_0(y: usize, qs: usize, ds: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q4_0, y, qs, ds, 0, w, wd, T, N, K, n0, n1);
 }
-export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q5_0, y, qs, ds, 0, w, T, N, K, n0, n1);
+export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q5_0, y, qs, ds, 0, w, wd, T, N, K, n0, n1);
 }
 /** bsums: Σ q per 32 of the activations (quantize_q8_k). */
 export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q4_K, y, qs, ds, bsums, w, T, N, K, n0, n1);
+  tiles(Q4_K, y, qs, ds, bsums, w, 0, T, N, K, n0, n1);
 }
 export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q6_K, y, qs, ds, 0, w, T, N, K, n0, n1);
+  tiles(Q6_K, y, qs, ds, 0, w, 0, T, N, K, n0, n1);
 }
 
 /** sums: Σ q per 32 of the activations (quantize_q8_0_i8). */
-export function matmul_q4_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q4_0_I8, y, qs, ds, sums, w, T, N, K, n0, n1);
+export function matmul_q4_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q4_0_I8, y, qs, ds, sums, w, wd, T, N, K, n0, n1);
 }
-export function matmul_q5_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q5_0_I8, y, qs, ds, sums, w, T, N, K, n0, n1);
+export function matmul_q5_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q5_0_I8, y, qs, ds, sums, w, wd, T, N, K, n0, n1);
 }
 /** sums16: Σ q per 16 of the activations, i16 (quantize_q8_k_i8). */
 export function matmul_q4_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q4_K_I8, y, qs, ds, sums16, w, T, N, K, n0, n1);
+  tiles(Q4_K_I8, y, qs, ds, sums16, w, 0, T, N, K, n0, n1);
 }
 export function matmul_q6_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q6_K_I8, y, qs, ds, sums16, w, T, N, K, n0, n1);
+  tiles(Q6_K_I8, y, qs, ds, sums16, w, 0, T, N, K, n0, n1);
 }
 
 // @ts-ignore: decorator
-@inline function tiles(kind: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline function tiles(kind: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   for (let t = 0; t < T; t += TILE) {
     const rows = min(TILE, T - t);
-    if (rows == 4) tile(kind, 4, y, qs, ds, sums, w, t, N, K, n0, n1);
-    else if (rows == 3) tile(kind, 3, y, qs, ds, sums, w, t, N, K, n0, n1);
-    else if (rows == 2) tile(kind, 2, y, qs, ds, sums, w, t, N, K, n0, n1);
-    else tile(kind, 1, y, qs, ds, sums, w, t, N, K, n0, n1);
+    if (rows == 4) tile(kind, 4, y, qs, ds, sums, w, wd, t, N, K, n0, n1);
+    else if (rows == 3) tile(kind, 3, y, qs, ds, sums, w, wd, t, N, K, n0, n1);
+    else if (rows == 2) tile(kind, 2, y, qs, ds, sums, w, wd, t, N, K, n0, n1);
+    else tile(kind, 1, y, qs, ds, sums, w, wd, t, N, K, n0, n1);
   }
 }
 
 // @ts-ignore: decorator
-@inline function tile(kind: i32, rows: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  if (kind == Q8_0) tile32(8, rows, y, qs, ds, w, t, N, K, n0, n1);
-  else if (kind == Q4_0) tile32(4, rows, y, qs, ds, w, t, N, K, n0, n1);
-  else if (kind == Q5_0) tile32(5, rows, y, qs, ds, w, t, N, K, n0, n1);
+@inline function tile(kind: i32, rows: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  // each 32-weight tile in two copies, with and without the f32 scale copies (a constant inside each)
+  if (kind == Q8_0) { if (wd) tile32(8, rows, y, qs, ds, w, wd, true, t, N, K, n0, n1); else tile32(8, rows, y, qs, ds, w, 0, false, t, N, K, n0, n1); }
+  else if (kind == Q4_0) { if (wd) tile32(4, rows, y, qs, ds, w, wd, true, t, N, K, n0, n1); else tile32(4, rows, y, qs, ds, w, 0, false, t, N, K, n0, n1); }
+  else if (kind == Q5_0) { if (wd) tile32(5, rows, y, qs, ds, w, wd, true, t, N, K, n0, n1); else tile32(5, rows, y, qs, ds, w, 0, false, t, N, K, n0, n1); }
   else if (kind == Q4_K) tileQ4K(rows, y, qs, ds, sums, w, t, N, K, n0, n1);
   else if (kind == Q6_K) tileQ6K(rows, y, qs, ds, w, t, N, K, n0, n1);
   else if (!ASC_FEATURE_RELAXED_SIMD) unreachable(); // the *_i8 kinds exist only in the relaxed build
-  else if (kind == Q4_0_I8) tileSmall(4, rows, y, qs, ds, sums, w, t, N, K, n0, n1);
-  else if (kind == Q5_0_I8) tileSmall(5, rows, y, qs, ds, sums, w, t, N, K, n0, n1);
+  else if (kind == Q4_0_I8) { if (wd) tileSmall(4, rows, y, qs, ds, sums, w, wd, true, t, N, K, n0, n1); else tileSmall(4, rows, y, qs, ds, sums, w, 0, false, t, N, K, n0, n1); }
+  else if (kind == Q5_0_I8) { if (wd) tileSmall(5, rows, y, qs, ds, sums, w, wd, true, t, N, K, n0, n1); else tileSmall(5, rows, y, qs, ds, sums, w, 0, false, t, N, K, n0, n1); }
   else if (kind == Q4_K_I8) tileQ4KRelaxed(rows, y, qs, ds, sums, w, t, N, K, n0, n1);
   else tileQ6KRelaxed(rows, y, qs, ds, sums, w, t, N, K, n0, n1);
+}
+
+/** out[b] = the f16 scale at the start of block b, as f32 (exact), for `blocks` blocks of `blockBytes`. */
+export function block_scales_f32(out: usize, w: usize, blocks: i32, blockBytes: i32): void {
+  for (let b = 0; b < blocks; b++) store<f32>(out + (<usize>b << 2), f16ToF32(<u32>load<u16>(w + <usize>b * <usize>blockBytes)));
 }
