@@ -49,12 +49,12 @@ test("rope reuses the last call's angles only for the same positions and frequen
   shared.dispose();
 });
 
-test("q8_0/q4_0/q5_0 products are bit-identical with and without the backend's f32 copies of the block scales (both builds, subnormal and zero scales included)", () => {
+test("q8_0/q4_0/q5_0/q4_k products are bit-identical with and without the backend's f32 copies of the block scales (both builds, subnormal and zero scales included)", () => {
   const rng = new Rng(311);
   for (const relaxed of [true, false]) {
     const [copies, none] = [new WasmBackend({ relaxed }), new WasmBackend({ relaxed, scaleCopies: false })];
-    for (const dtype of ["q8_0", "q4_0", "q5_0"] as const) {
-      for (const [T, N, K] of [[1, 37, 32 * 9], [5, 11, 64], [4, 8, 32 * 24]] as const) {
+    for (const dtype of ["q8_0", "q4_0", "q5_0", "q4_k"] as const) {
+      for (const [T, N, K] of [[1, 37, 256 * 3], [5, 11, 256], [4, 8, 256 * 2]] as const) {
         // rows of very different magnitudes: normal, subnormal (|w| ~1e-7 gives scales below 2^-14) and zero
         const values = Float32Array.from({ length: N * K }, (_, i) => (rng.next() * 2 - 1) * [1, 1e-6, 0, 3e-2][Math.floor(i / K) % 4]!);
         const w = new Tensor(dtype, [N, K], new Uint8Array(encodeTensor(values, dtype, K).slice()));

@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { UserError } from "../../core/errors.js";
-import { byteSize, type DType } from "../../core/dtype.js";
+import { byteSize, DTYPES, type DType } from "../../core/dtype.js";
 import type { AdamWStep, AttentionShape, Backend, BatchShape } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ReferenceBackend } from "../reference/reference-backend.js";
@@ -52,7 +52,7 @@ interface Kernels extends Record<string, (...args: number[]) => void> {
   quantize_q8_0_i8(x: number, qs: number, ds: number, sums: number, T: number, K: number): void;
   quantize_q8_k_i8(x: number, qs: number, ds: number, sums16: number, T: number, K: number): void;
   prescale_f16_activations(x: number, n: number): number;
-  block_scales_f32(out: number, w: number, blocks: number, blockBytes: number): void;
+  block_scales_f32(out: number, w: number, blocks: number, blockBytes: number, offset: number, count: number): void;
   adamw(p: number, g: number, m: number, v: number, n: number, shrink: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
 }
 
@@ -65,12 +65,16 @@ export interface WasmBackendOptions {
   readonly threads?: number;
   /** use the relaxed-SIMD kernels when the runtime has them (default true); false: plain SIMD always */
   readonly relaxed?: boolean;
-  /** f32 copies of q8_0/q4_0/q5_0 block scales for faster products (default true; same results either way) */
+  /** f32 copies of quantized weights' f16 block scales for faster products (default true; same results either way) */
   readonly scaleCopies?: boolean;
 }
 
-/** The 32-weight formats whose block scales the backend copies out as f32 (scaleCopiesOf). */
-const SCALE_COPY_FORMATS: ReadonlySet<DType> = new Set(["q8_0", "q4_0", "q5_0"]);
+/** Where each quantized format keeps its f16 scales in a block, which the backend copies out as f32
+ *  (scaleCopiesOf): byte offset and how many (q4_k: d and dmin). */
+const SCALE_COPY_FORMATS: ReadonlyMap<DType, { offset: number; count: number }> = new Map([
+  ["q8_0", { offset: 0, count: 1 }], ["q4_0", { offset: 0, count: 1 }], ["q5_0", { offset: 0, count: 1 }],
+  ["q4_k", { offset: 0, count: 2 }],
+]);
 /** Scale copies are made only while this much of the 4 GiB stays free (KV caches, activations, scratch). */
 const SCALE_COPY_RESERVE = 512 * 2 ** 20;
 
@@ -216,22 +220,27 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   }
 
   /**
-   * f32 copies of a q8_0/q4_0/q5_0 weight's block scales, one per 32 weights in block order, made on the
-   * weight's first product (block_scales_f32, exact): the product then reads an f32 per block instead of
-   * converting the block's f16, which is a third of a q8_0 block's instructions (products.ts). They cost
-   * 4 bytes per block (+12% of q8_0's 34, +22% of q4_0's 18), so a model near the 4 GiB ceiling goes
-   * without them (0: the kernel converts each f16 itself; the results are the same either way). Keyed by
-   * the weight's place in wasm memory: weights are held for good, so a place never changes hands.
+   * f32 copies of a quantized weight's f16 block scales, in block order (d; d and dmin for q4_k), made on
+   * the weight's first product (block_scales_f32, exact): the product then reads an f32 per block instead of
+   * converting an f16, which for q8_0 was a third of a block's instructions (products.ts). They cost 4 bytes
+   * per scale (+12% of q8_0's memory, +22% of q4_0's, +6% of q4_k's; q6_k, one f16 per 256 weights, measured no
+   * faster with them), so a model near the
+   * 4 GiB ceiling goes without them (0: the kernel converts each f16 itself; the results are the same
+   * either way). Keyed by the weight's place in wasm memory: weights are held for good, so a place never
+   * changes hands.
    */
   private scaleCopiesOf(w: Tensor, wPtr: number): number {
-    if (!SCALE_COPY_FORMATS.has(w.dtype)) throw new Error(`wasm backend: no scale copies for ${w.dtype}`);
+    const layout = SCALE_COPY_FORMATS.get(w.dtype);
+    if (!layout) throw new Error(`wasm backend: no scale copies for ${w.dtype}`);
     const known = this.scaleCopies.get(wPtr);
     if (known !== undefined) return known;
-    const blocks = w.size / 32;
+    const blockWeights = DTYPES[w.dtype].blockSize;
+    const blocks = w.size / blockWeights;
+    const bytes = blocks * layout.count * 4;
     let ptr = 0;
-    if (this.makeScaleCopies && this.capacity - blocks * 4 > SCALE_COPY_RESERVE) {
-      ptr = this.allocate(blocks * 4).byteOffset;
-      this.kernels.block_scales_f32(ptr, wPtr, blocks, byteSize(w.dtype, 32));
+    if (this.makeScaleCopies && this.capacity - bytes > SCALE_COPY_RESERVE) {
+      ptr = this.allocate(bytes).byteOffset;
+      this.kernels.block_scales_f32(ptr, wPtr, blocks, byteSize(w.dtype, blockWeights), layout.offset, layout.count);
     }
     this.scaleCopies.set(wPtr, ptr);
     return ptr;
@@ -419,7 +428,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
       // i8 activations meet the unsigned 4/5/6-bit weights in i16x8.relaxed_dot_i8x16_i7x16_s (matmul-relaxed.ts)
       if (w.dtype === "q4_k" || w.dtype === "q6_k") {
         this.kernels.quantize_q8_k_i8(xPtr, qsPtr, dsPtr, sums16Ptr, T, K);
-        rowsOf(`matmul_${w.dtype}_i8`, [yPtr, qsPtr, dsPtr, sums16Ptr, wPtr, T, N, K]);
+        rowsOf(`matmul_${w.dtype}_i8`, w.dtype === "q4_k" ? [yPtr, qsPtr, dsPtr, sums16Ptr, wPtr, this.scaleCopiesOf(w, wPtr), T, N, K] : [yPtr, qsPtr, dsPtr, sums16Ptr, wPtr, T, N, K]);
       } else {
         this.kernels.quantize_q8_0_i8(xPtr, qsPtr, dsPtr, sumsPtr, T, K);
         rowsOf(`matmul_${w.dtype}_i8` as KernelName, [yPtr, qsPtr, dsPtr, sumsPtr, wPtr, this.scaleCopiesOf(w, wPtr), T, N, K]);
@@ -427,7 +436,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     } else if (w.dtype === "q4_k" || w.dtype === "q6_k") {
       // activations are quantized once per product, then every thread reads them
       this.kernels.quantize_q8_k(xPtr, qsPtr, dsPtr, sumsPtr, T, K);
-      rowsOf(`matmul_${w.dtype}`, w.dtype === "q4_k" ? [yPtr, qsPtr, dsPtr, sumsPtr, wPtr, T, N, K] : [yPtr, qsPtr, dsPtr, wPtr, T, N, K]);
+      rowsOf(`matmul_${w.dtype}`, w.dtype === "q4_k" ? [yPtr, qsPtr, dsPtr, sumsPtr, wPtr, this.scaleCopiesOf(w, wPtr), T, N, K] : [yPtr, qsPtr, dsPtr, wPtr, T, N, K]);
     } else {
       this.kernels.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
       rowsOf(`matmul_${w.dtype}` as KernelName, [yPtr, qsPtr, dsPtr, wPtr, this.scaleCopiesOf(w, wPtr), T, N, K]);

@@ -113,7 +113,7 @@ import { hsum } from "./simd";
  * the mins meet the activations' sixteen sums per 16 (each min twice) in two more.
  */
 // @ts-ignore: decorator
-@inline export function tileQ4K(rows: i32, y: usize, qs: usize, ds: usize, sums16: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline export function tileQ4K(rows: i32, y: usize, qs: usize, ds: usize, sums16: usize, w: usize, wd: usize, copies: bool, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 8;
   const xRow = <usize>K;
   const dRow = <usize>nb << 2;
@@ -147,7 +147,8 @@ import { hsum } from "./simd";
         if (rows > 2) i2 = i32x4.add(i2, pairQ4K(lo0, lo1, hi0, hi1, s0, s1, xj + 2 * xRow));
         if (rows > 3) i3 = i32x4.add(i3, pairQ4K(lo0, lo1, hi0, hi1, s0, s1, xj + 3 * xRow));
       }
-      const d = f16ToF32(<u32>load<u16>(wb)), dmin = f16ToF32(<u32>load<u16>(wb + 2));
+      const sd = wd + ((<usize>n * <usize>nb + <usize>b) << 3); // d, dmin as f32 when copied (products.ts)
+      const d = copies ? load<f32>(sd) : f16ToF32(<u32>load<u16>(wb)), dmin = copies ? load<f32>(sd, 4) : f16ToF32(<u32>load<u16>(wb + 2));
       const db = ds + <usize>t * dRow + (<usize>b << 2);
       a0 = scaled(a0, i0, d * load<f32>(db)); m0 += minSums(mLo, mHi, sb) * (dmin * load<f32>(db));
       if (rows > 1) { a1 = scaled(a1, i1, d * load<f32>(db + dRow)); m1 += minSums(mLo, mHi, sb + sRow) * (dmin * load<f32>(db + dRow)); }

@@ -323,7 +323,7 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
  * the activations (bsums). acc_t gathers the first term per block, mins_t the second; y = Σ acc_t − mins_t.
  */
 // @ts-ignore: decorator
-@inline export function tileQ4K(rows: i32, y: usize, qs: usize, ds: usize, bsums: usize, w: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline export function tileQ4K(rows: i32, y: usize, qs: usize, ds: usize, bsums: usize, w: usize, wd: usize, copies: bool, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   const nb = K >> 8;
   const xRow = <usize>K << 1;
   const dRow = <usize>nb << 2;
@@ -360,7 +360,8 @@ export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32
           if (rows > 3) i3 = i32x4.add(i3, dot32(w0, w1, w2, w3, xj + 3 * xRow));
         }
       }
-      const d = f16ToF32(<u32>load<u16>(wb)), dmin = f16ToF32(<u32>load<u16>(wb + 2));
+      const sd = wd + ((<usize>n * <usize>nb + <usize>b) << 3); // d, dmin as f32 when copied (products.ts)
+      const d = copies ? load<f32>(sd) : f16ToF32(<u32>load<u16>(wb)), dmin = copies ? load<f32>(sd, 4) : f16ToF32(<u32>load<u16>(wb + 2));
       const db = ds + <usize>t * dRow + (<usize>b << 2);
       const n0s = minSums(mLo, mHi, sb);
       a0 = scaled(a0, i0, d * load<f32>(db)); m0 += <f32>n0s * (dmin * load<f32>(db));

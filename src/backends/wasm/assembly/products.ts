@@ -3,10 +3,10 @@
 // so every (format, rows) pair is its own straight-line loop). The plain-SIMD tiles (matmul.ts) read i16
 // activations; the *_i8 entry points, which the backend calls only in the relaxed-SIMD build, read i8
 // activations (matmul-relaxed.ts). Arguments: y (T, N) f32 out; qs, ds (and sums) the quantized
-// activations (quantize.ts); w the weight blocks; rows n0 .. n1 − 1 of N for this thread. The 32-weight
-// formats (q8_0, q4_0, q5_0) also take wd: the blocks' scales as f32, one per block in block order
-// (block_scales_f32, made once per weight by the backend), or 0 to convert each block's f16 scale as it is
-// read. Which one never changes a result (the f32 copies are exact); the copies spare the product's inner
+// activations (quantize.ts); w the weight blocks; rows n0 .. n1 − 1 of N for this thread. Each also takes
+// wd: the blocks' f16 scales as f32 in block order (block_scales_f32, made once per weight by the backend:
+// d per block; d and dmin for q4_k), or 0 to convert each block's f16 scales as they are read. q6_k has
+// one f16 per 256 weights, and copying it measured no faster: it converts its own. Which one never changes a result (the f32 copies are exact); the copies spare the product's inner
 // loop an f16 conversion per 32 weights, a third of the instructions of a q8_0 block.
 
 import { TILE } from "./blocks";
@@ -27,8 +27,8 @@ export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, wd: usize,
   tiles(Q5_0, y, qs, ds, 0, w, wd, T, N, K, n0, n1);
 }
 /** bsums: Σ q per 32 of the activations (quantize_q8_k). */
-export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q4_K, y, qs, ds, bsums, w, 0, T, N, K, n0, n1);
+export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q4_K, y, qs, ds, bsums, w, wd, T, N, K, n0, n1);
 }
 export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   tiles(Q6_K, y, qs, ds, 0, w, 0, T, N, K, n0, n1);
@@ -42,8 +42,8 @@ export function matmul_q5_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: u
   tiles(Q5_0_I8, y, qs, ds, sums, w, wd, T, N, K, n0, n1);
 }
 /** sums16: Σ q per 16 of the activations, i16 (quantize_q8_k_i8). */
-export function matmul_q4_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q4_K_I8, y, qs, ds, sums16, w, 0, T, N, K, n0, n1);
+export function matmul_q4_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q4_K_I8, y, qs, ds, sums16, w, wd, T, N, K, n0, n1);
 }
 export function matmul_q6_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   tiles(Q6_K_I8, y, qs, ds, sums16, w, 0, T, N, K, n0, n1);
@@ -66,16 +66,22 @@ export function matmul_q6_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w:
   if (kind == Q8_0) { if (wd) tile32(8, rows, y, qs, ds, w, wd, true, t, N, K, n0, n1); else tile32(8, rows, y, qs, ds, w, 0, false, t, N, K, n0, n1); }
   else if (kind == Q4_0) { if (wd) tile32(4, rows, y, qs, ds, w, wd, true, t, N, K, n0, n1); else tile32(4, rows, y, qs, ds, w, 0, false, t, N, K, n0, n1); }
   else if (kind == Q5_0) { if (wd) tile32(5, rows, y, qs, ds, w, wd, true, t, N, K, n0, n1); else tile32(5, rows, y, qs, ds, w, 0, false, t, N, K, n0, n1); }
-  else if (kind == Q4_K) tileQ4K(rows, y, qs, ds, sums, w, t, N, K, n0, n1);
+  else if (kind == Q4_K) { if (wd) tileQ4K(rows, y, qs, ds, sums, w, wd, true, t, N, K, n0, n1); else tileQ4K(rows, y, qs, ds, sums, w, 0, false, t, N, K, n0, n1); }
   else if (kind == Q6_K) tileQ6K(rows, y, qs, ds, w, t, N, K, n0, n1);
   else if (!ASC_FEATURE_RELAXED_SIMD) unreachable(); // the *_i8 kinds exist only in the relaxed build
   else if (kind == Q4_0_I8) { if (wd) tileSmall(4, rows, y, qs, ds, sums, w, wd, true, t, N, K, n0, n1); else tileSmall(4, rows, y, qs, ds, sums, w, 0, false, t, N, K, n0, n1); }
   else if (kind == Q5_0_I8) { if (wd) tileSmall(5, rows, y, qs, ds, sums, w, wd, true, t, N, K, n0, n1); else tileSmall(5, rows, y, qs, ds, sums, w, 0, false, t, N, K, n0, n1); }
-  else if (kind == Q4_K_I8) tileQ4KRelaxed(rows, y, qs, ds, sums, w, t, N, K, n0, n1);
+  else if (kind == Q4_K_I8) { if (wd) tileQ4KRelaxed(rows, y, qs, ds, sums, w, wd, true, t, N, K, n0, n1); else tileQ4KRelaxed(rows, y, qs, ds, sums, w, 0, false, t, N, K, n0, n1); }
   else tileQ6KRelaxed(rows, y, qs, ds, sums, w, t, N, K, n0, n1);
 }
 
-/** out[b] = the f16 scale at the start of block b, as f32 (exact), for `blocks` blocks of `blockBytes`. */
-export function block_scales_f32(out: usize, w: usize, blocks: i32, blockBytes: i32): void {
-  for (let b = 0; b < blocks; b++) store<f32>(out + (<usize>b << 2), f16ToF32(<u32>load<u16>(w + <usize>b * <usize>blockBytes)));
+/**
+ * out[b · count + j] = the j-th f16 at byte `offset` of block b, as f32 (exact), for `blocks` blocks of
+ * `blockBytes`: q8_0/q4_0/q5_0 (offset 0, count 1: d), q4_k (0, 2: d and dmin).
+ */
+export function block_scales_f32(out: usize, w: usize, blocks: i32, blockBytes: i32, offset: i32, count: i32): void {
+  for (let b = 0; b < blocks; b++) {
+    const at = w + <usize>b * <usize>blockBytes + <usize>offset;
+    for (let j = 0; j < count; j++) store<f32>(out + (<usize>(b * count + j) << 2), f16ToF32(<u32>load<u16>(at + (<usize>j << 1))));
+  }
 }
