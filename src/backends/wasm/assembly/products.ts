@@ -3,11 +3,12 @@
 // so every (format, rows) pair is its own straight-line loop). The plain-SIMD tiles (matmul.ts) read i16
 // activations; the *_i8 entry points, which the backend calls only in the relaxed-SIMD build, read i8
 // activations (matmul-relaxed.ts). Arguments: y (T, N) f32 out; qs, ds (and sums) the quantized
-// activations (quantize.ts); w the weight blocks; rows n0 .. n1 − 1 of N for this thread. Each also takes
+// activations (quantize.ts); w the weight blocks; rows n0 .. n1 − 1 of N for this thread. All but q6_k take
 // wd: the blocks' f16 scales as f32 in block order (block_scales_f32, made once per weight by the backend:
-// d per block; d and dmin for q4_k), or 0 to convert each block's f16 scales as they are read. q6_k has
-// one f16 per 256 weights, and copying it measured no faster: it converts its own. Which one never changes a result (the f32 copies are exact); the copies spare the product's inner
-// loop an f16 conversion per 32 weights, a third of the instructions of a q8_0 block.
+// d per block; d and dmin for q4_k), or 0 to convert each block's f16 scales as they are read. Which one
+// never changes a result (the copies are exact); they spare the inner loop an f16 conversion per block, a
+// third of the instructions of a q8_0 block. q6_k has one f16 per 256 weights, and copying it measured no
+// faster: it converts its own.
 
 import { TILE } from "./blocks";
 import { f16ToF32 } from "./half";
@@ -62,7 +63,7 @@ export function matmul_q6_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w:
 
 // @ts-ignore: decorator
 @inline function tile(kind: i32, rows: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  // each 32-weight tile in two copies, with and without the f32 scale copies (a constant inside each)
+  // each tile but q6_k's in two copies, with and without the f32 scale copies (a constant inside each)
   if (kind == Q8_0) { if (wd) tile32(8, rows, y, qs, ds, w, wd, true, t, N, K, n0, n1); else tile32(8, rows, y, qs, ds, w, 0, false, t, N, K, n0, n1); }
   else if (kind == Q4_0) { if (wd) tile32(4, rows, y, qs, ds, w, wd, true, t, N, K, n0, n1); else tile32(4, rows, y, qs, ds, w, 0, false, t, N, K, n0, n1); }
   else if (kind == Q5_0) { if (wd) tile32(5, rows, y, qs, ds, w, wd, true, t, N, K, n0, n1); else tile32(5, rows, y, qs, ds, w, 0, false, t, N, K, n0, n1); }
