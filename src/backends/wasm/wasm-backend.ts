@@ -223,11 +223,10 @@ export class WasmBackend extends ReferenceBackend implements Backend {
    * f32 copies of a quantized weight's f16 block scales, in block order (d; d and dmin for q4_k), made on
    * the weight's first product (block_scales_f32, exact): the product then reads an f32 per block instead of
    * converting an f16, which for q8_0 was a third of a block's instructions (products.ts). They cost 4 bytes
-   * per scale (+12% of q8_0's memory, +22% of q4_0's, +6% of q4_k's; q6_k, one f16 per 256 weights, measured no
-   * faster with them), so a model near the
-   * 4 GiB ceiling goes without them (0: the kernel converts each f16 itself; the results are the same
-   * either way). Keyed by the weight's place in wasm memory: weights are held for good, so a place never
-   * changes hands.
+   * per scale (+12% of q8_0's memory, +22% of q4_0's, +6% of q4_k's; q6_k, one f16 per 256 weights,
+   * measured no faster with them), so a model near the 4 GiB ceiling goes without them (0: the kernel
+   * converts each f16 itself; the results are the same either way). Keyed by the weight's place in wasm
+   * memory: weights are held for good, so a place never changes hands.
    */
   private scaleCopiesOf(w: Tensor, wPtr: number): number {
     const layout = SCALE_COPY_FORMATS.get(w.dtype);
@@ -424,22 +423,23 @@ export class WasmBackend extends ReferenceBackend implements Backend {
       const rowsF32 = T >= 4 ? this.region("halfRows", this.threads * K * 4) : 0; // each thread's widened weight row: read only by 4-row tiles
       rowsOf("matmul_half", [yPtr, xPtr, wPtr, T, N, K, kind, rowsF32]);
     }
-    else if (this.relaxed && w.dtype !== "q8_0") {
-      // i8 activations meet the unsigned 4/5/6-bit weights in i16x8.relaxed_dot_i8x16_i7x16_s (matmul-relaxed.ts)
-      if (w.dtype === "q4_k" || w.dtype === "q6_k") {
-        this.kernels.quantize_q8_k_i8(xPtr, qsPtr, dsPtr, sums16Ptr, T, K);
-        rowsOf(`matmul_${w.dtype}_i8`, w.dtype === "q4_k" ? [yPtr, qsPtr, dsPtr, sums16Ptr, wPtr, this.scaleCopiesOf(w, wPtr), T, N, K] : [yPtr, qsPtr, dsPtr, sums16Ptr, wPtr, T, N, K]);
+    else {
+      // the weight's pointer, then its scale copies' for the formats that take them (products.ts)
+      const weight = SCALE_COPY_FORMATS.has(w.dtype) ? [wPtr, this.scaleCopiesOf(w, wPtr)] : [wPtr];
+      const kQuant = w.dtype === "q4_k" || w.dtype === "q6_k";
+      if (this.relaxed && w.dtype !== "q8_0") {
+        // i8 activations meet the unsigned 4/5/6-bit weights in i16x8.relaxed_dot_i8x16_i7x16_s (matmul-relaxed.ts)
+        if (kQuant) this.kernels.quantize_q8_k_i8(xPtr, qsPtr, dsPtr, sums16Ptr, T, K);
+        else this.kernels.quantize_q8_0_i8(xPtr, qsPtr, dsPtr, sumsPtr, T, K);
+        rowsOf(`matmul_${w.dtype}_i8` as KernelName, [yPtr, qsPtr, dsPtr, kQuant ? sums16Ptr : sumsPtr, ...weight, T, N, K]);
+      } else if (kQuant) {
+        // activations are quantized once per product, then every thread reads them
+        this.kernels.quantize_q8_k(xPtr, qsPtr, dsPtr, sumsPtr, T, K);
+        rowsOf(`matmul_${w.dtype}`, w.dtype === "q4_k" ? [yPtr, qsPtr, dsPtr, sumsPtr, ...weight, T, N, K] : [yPtr, qsPtr, dsPtr, ...weight, T, N, K]);
       } else {
-        this.kernels.quantize_q8_0_i8(xPtr, qsPtr, dsPtr, sumsPtr, T, K);
-        rowsOf(`matmul_${w.dtype}_i8` as KernelName, [yPtr, qsPtr, dsPtr, sumsPtr, wPtr, this.scaleCopiesOf(w, wPtr), T, N, K]);
+        this.kernels.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
+        rowsOf(`matmul_${w.dtype}` as KernelName, [yPtr, qsPtr, dsPtr, ...weight, T, N, K]);
       }
-    } else if (w.dtype === "q4_k" || w.dtype === "q6_k") {
-      // activations are quantized once per product, then every thread reads them
-      this.kernels.quantize_q8_k(xPtr, qsPtr, dsPtr, sumsPtr, T, K);
-      rowsOf(`matmul_${w.dtype}`, w.dtype === "q4_k" ? [yPtr, qsPtr, dsPtr, sumsPtr, wPtr, this.scaleCopiesOf(w, wPtr), T, N, K] : [yPtr, qsPtr, dsPtr, wPtr, T, N, K]);
-    } else {
-      this.kernels.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
-      rowsOf(`matmul_${w.dtype}` as KernelName, [yPtr, qsPtr, dsPtr, wPtr, this.scaleCopiesOf(w, wPtr), T, N, K]);
     }
     y.set(new Float32Array(this.memory.buffer, yPtr, T * N));
   }
