@@ -94,17 +94,20 @@ export function backendSuite(name: string, make: () => Backend): void {
   test(`${name}: a matmul row does not depend on the rows beside it (bit-equal to the row alone, every dtype)`, () => {
     // a sequence's logits must not depend on what it is batched with (server batching, prefill vs decode)
     const rng = new Rng(103);
+    // T = 9: two 4-row tiles and a row alone; float rows of K with every tail the kernels split off (groups
+    // of 16, 8 and 4 weights, single weights), as the partial sums of a tile and of a lone row must add in one order
     for (const dtype of Object.keys(DTYPES) as DType[]) {
-      const K = DTYPES[dtype].blockSize === 1 ? 37 : DTYPES[dtype].blockSize * 2;
-      const [T, N] = [9, 13];
-      const w = randomWeight(rng, dtype, N, K);
-      const x = randoms(rng, T * K);
-      const together = new Float32Array(T * N);
-      backend.matmul(together, x, w, T);
-      for (let t = 0; t < T; t++) {
-        const alone = new Float32Array(N);
-        backend.matmul(alone, x.subarray(t * K, (t + 1) * K), w, 1);
-        assert.deepEqual(together.subarray(t * N, (t + 1) * N), alone, `${dtype} row ${t} of ${T}`);
+      for (const K of DTYPES[dtype].blockSize === 1 ? [37, 36, 44, 75, 768] : [DTYPES[dtype].blockSize * 2]) {
+        const [T, N] = [9, 13];
+        const w = randomWeight(rng, dtype, N, K);
+        const x = randoms(rng, T * K);
+        const together = new Float32Array(T * N);
+        backend.matmul(together, x, w, T);
+        for (let t = 0; t < T; t++) {
+          const alone = new Float32Array(N);
+          backend.matmul(alone, x.subarray(t * K, (t + 1) * K), w, 1);
+          assert.deepEqual(together.subarray(t * N, (t + 1) * N), alone, `${dtype} (K ${K}) row ${t} of ${T}`);
+        }
       }
     }
   });

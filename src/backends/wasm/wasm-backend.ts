@@ -420,7 +420,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     else if (w.dtype === "bf16" || w.dtype === "f16") {
       // f16: activations × 2^112 spare every weight its × 2^112 (matmul.ts, F16_PRESCALED), when none can overflow
       const kind = w.dtype === "bf16" ? 0 : this.kernels.prescale_f16_activations(xPtr, T * K) ? 2 : 1;
-      const rowsF32 = T >= 4 ? this.region("halfRows", this.threads * K * 4) : 0; // each thread's widened weight row: read only by 4-row tiles
+      const rowsF32 = T >= 4 ? this.region("halfRows", this.threads * (K * 8 + 256)) : 0; // each thread's two widened weight rows and partial sums (halfScratchBytes): used only by 4-row tiles
       rowsOf("matmul_half", [yPtr, xPtr, wPtr, T, N, K, kind, rowsF32]);
     }
     else {

@@ -10,9 +10,9 @@
 //
 // One summation order per output, whatever T is and wherever the row falls in a tile, so that a sequence's
 // logits do not depend on what it is batched with (test/models/batched-forward.test.ts checks bit
-// equality): for y[t, n], one f32x4 accumulator over k in steps of 4 (float weights) or over blocks
-// (quantized), then the lanes summed in order 0 + 1 + 2 + 3; integer partial sums are exact, so only the
-// per-lane float steps matter.
+// equality): for y[t, n], two f32x4 partial sums over alternate groups of 4 k, added (float weights), or
+// one f32x4 accumulator over blocks (quantized), then the lanes summed in order 0 + 1 + 2 + 3; integer
+// partial sums are exact, so only the per-lane float steps matter.
 
 import { f16ToF32, f16x4ToF32x4 } from "./half";
 import { broadcastByte, scaled, scalesAndMinsK4, storeRows, TILE } from "./blocks";
@@ -22,13 +22,20 @@ import { hsum, madd } from "./simd";
 // ---------------------------------------------------------------- float weights
 
 /**
- * y[t, n] = Σ_k x[t, k] · W[n, k].
- * A prompt (T ≥ TILE): two weight rows against four activation rows at a time (8 accumulators; each weight
- * and activation load feeds 4 or 2 products). A decode step: one weight row at a time, read front to back:
- * on this machine one sequential stream per thread reads memory 2× faster than several rows interleaved.
+ * y[t, n] = Σ_k x[t, k] · W[n, k], as two f32x4 partial sums per output: `even` over the vectors
+ * W[n, 8i .. 8i + 3] · x[t, …] and `odd` over W[n, 8i + 4 .. 8i + 7] · x[t, …] (a vector of 4 left over at
+ * K & ~3 goes to even), then y = hsum(even + odd) + the scalar tail. Why two: a decode step streams one
+ * weight row at a time, and with one accumulator each 16 bytes of weights would wait for the previous
+ * multiply-add (4 cycles): 15 GB/s from one thread, where two chains reach the memory's speed (23 GB/s on a
+ * 98 MB matrix, 1.5×; measured with a scratch harness).
+ * A decode step reads one weight row at a time front to back: on this machine one sequential stream per
+ * thread reads memory faster than several rows interleaved (two or four rows at once: 0.55–0.75×).
+ * A prompt (T ≥ TILE): two weight rows against four activation rows, the even vectors in one pass over the
+ * row and the odd in a second (8 accumulators each, every weight and activation load feeding 4 or 2
+ * products), so the tile keeps the register blocking of a single sum and still adds in decode's order.
  */
 export function matmul_f32(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  const K4 = K & ~3;
+  const K8 = K & ~7, K4 = K & ~3;
   const rowBytes = <usize>K << 2;
   let n = n0;
   if (T >= TILE) {
@@ -36,24 +43,35 @@ export function matmul_f32(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32,
       const wa = w + <usize>n * rowBytes, wb = wa + rowBytes;
       let t = 0;
       for (; t + TILE <= T; t += TILE) {
-        const x0 = x + <usize>t * rowBytes, x1 = x0 + rowBytes, x2 = x1 + rowBytes, x3 = x2 + rowBytes;
+        const x0 = x + <usize>t * rowBytes;
         let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
         let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-        for (let k = 0; k < K4; k += 4) {
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+        let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0);
+        // the even vectors (k = 0, 8, 16, … < K4) into a (row n) and b (row n + 1) …
+        for (let k = 0; k < K4; k += 8) {
           const o = <usize>k << 2;
           const va = v128.load(wa + o), vb = v128.load(wb + o);
-          const v0 = v128.load(x0 + o), v1 = v128.load(x1 + o), v2 = v128.load(x2 + o), v3 = v128.load(x3 + o);
+          const v0 = v128.load(x0 + o), v1 = v128.load(x0 + rowBytes + o), v2 = v128.load(x0 + 2 * rowBytes + o), v3 = v128.load(x0 + 3 * rowBytes + o);
           a0 = madd(va, v0, a0); a1 = madd(va, v1, a1); a2 = madd(va, v2, a2); a3 = madd(va, v3, a3);
           b0 = madd(vb, v0, b0); b1 = madd(vb, v1, b1); b2 = madd(vb, v2, b2); b3 = madd(vb, v3, b3);
         }
-        storeF32(y, x, wa, t, n, N, K, K4, a0);
-        storeF32(y, x, wa, t + 1, n, N, K, K4, a1);
-        storeF32(y, x, wa, t + 2, n, N, K, K4, a2);
-        storeF32(y, x, wa, t + 3, n, N, K, K4, a3);
-        storeF32(y, x, wb, t, n + 1, N, K, K4, b0);
-        storeF32(y, x, wb, t + 1, n + 1, N, K, K4, b1);
-        storeF32(y, x, wb, t + 2, n + 1, N, K, K4, b2);
-        storeF32(y, x, wb, t + 3, n + 1, N, K, K4, b3);
+        // … then the odd ones (k = 4, 12, … < K8) into c and d
+        for (let k = 4; k < K8; k += 8) {
+          const o = <usize>k << 2;
+          const va = v128.load(wa + o), vb = v128.load(wb + o);
+          const v0 = v128.load(x0 + o), v1 = v128.load(x0 + rowBytes + o), v2 = v128.load(x0 + 2 * rowBytes + o), v3 = v128.load(x0 + 3 * rowBytes + o);
+          c0 = madd(va, v0, c0); c1 = madd(va, v1, c1); c2 = madd(va, v2, c2); c3 = madd(va, v3, c3);
+          d0 = madd(vb, v0, d0); d1 = madd(vb, v1, d1); d2 = madd(vb, v2, d2); d3 = madd(vb, v3, d3);
+        }
+        storeF32(y, x, wa, t, n, N, K, K4, f32x4.add(a0, c0));
+        storeF32(y, x, wa, t + 1, n, N, K, K4, f32x4.add(a1, c1));
+        storeF32(y, x, wa, t + 2, n, N, K, K4, f32x4.add(a2, c2));
+        storeF32(y, x, wa, t + 3, n, N, K, K4, f32x4.add(a3, c3));
+        storeF32(y, x, wb, t, n + 1, N, K, K4, f32x4.add(b0, d0));
+        storeF32(y, x, wb, t + 1, n + 1, N, K, K4, f32x4.add(b1, d1));
+        storeF32(y, x, wb, t + 2, n + 1, N, K, K4, f32x4.add(b2, d2));
+        storeF32(y, x, wb, t + 3, n + 1, N, K, K4, f32x4.add(b3, d3));
       }
       for (; t < T; t++) {
         storeF32(y, x, wa, t, n, N, K, K4, dotF32(wa, x + <usize>t * rowBytes, K));
@@ -67,21 +85,27 @@ export function matmul_f32(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32,
   }
 }
 
-/** One accumulator over k = 0, 4, 8, … < K & ~3, unrolled by 16 (the same sums, in the same order, as the tile). */
+/** even + odd (as the tile) for one row, in one pass: unrolled by 16, the vectors alternating between the two. */
 // @ts-ignore: decorator
 @inline function dotF32(wRow: usize, xRow: usize, K: i32): v128 {
-  const K16 = K & ~15, K4 = K & ~3;
-  let a = f32x4.splat(0);
+  const K16 = K & ~15, K8 = K & ~7, K4 = K & ~3;
+  let even = f32x4.splat(0), odd = f32x4.splat(0);
   let k = 0;
   for (; k < K16; k += 16) {
     const o = <usize>k << 2;
-    a = madd(v128.load(wRow + o), v128.load(xRow + o), a);
-    a = madd(v128.load(wRow + o, 16), v128.load(xRow + o, 16), a);
-    a = madd(v128.load(wRow + o, 32), v128.load(xRow + o, 32), a);
-    a = madd(v128.load(wRow + o, 48), v128.load(xRow + o, 48), a);
+    even = madd(v128.load(wRow + o), v128.load(xRow + o), even);
+    odd = madd(v128.load(wRow + o, 16), v128.load(xRow + o, 16), odd);
+    even = madd(v128.load(wRow + o, 32), v128.load(xRow + o, 32), even);
+    odd = madd(v128.load(wRow + o, 48), v128.load(xRow + o, 48), odd);
   }
-  for (; k < K4; k += 4) a = madd(v128.load(wRow + (<usize>k << 2)), v128.load(xRow + (<usize>k << 2)), a);
-  return a;
+  if (k < K8) {
+    const o = <usize>k << 2;
+    even = madd(v128.load(wRow + o), v128.load(xRow + o), even);
+    odd = madd(v128.load(wRow + o, 16), v128.load(xRow + o, 16), odd);
+    k += 8;
+  }
+  if (k < K4) even = madd(v128.load(wRow + (<usize>k << 2)), v128.load(xRow + (<usize>k << 2)), even);
+  return f32x4.add(even, odd);
 }
 
 /** y[t, n] = the lanes of acc summed, plus the scalar tail k ≥ K4 of the dot product. */
@@ -157,72 +181,124 @@ export function prescale_f16_activations(x: usize, n: i32): bool {
 }
 
 /**
- * y[t, n] for 16-bit float W (kind: BF16, F16, F16_PRESCALED above): each weight converted once per tile of activation rows. Two
- * accumulators per output, for k in even and odd groups of 4 (a single chain would make a decode step wait
- * on the add latency: 16-bit weights are half the bytes per add), summed as (even + odd).
+ * y[t, n] for 16-bit float W (kind: BF16, F16, F16_PRESCALED above): each weight converted once per tile of
+ * activation rows. Four f32x4 partial sums per output, p_j over the groups of 4 k whose index k / 4 is j
+ * modulo 4, summed as (p0 + p1) + (p2 + p3). Why four: a decode step converts 16 bytes of weights in a few
+ * instructions, and with fewer chains each multiply-add waits on the one before (4 cycles): two chains
+ * read 12 GB/s from one thread, four 15 GB/s (F16_PRESCALED, a 49 MB matrix; scratch harness).
  */
 export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, kind: i32, scratch: usize, n0: i32, n1: i32, thread: i32): void {
-  const rowF32 = scratch + (<usize>thread * <usize>K << 2); // this thread's K floats (used when T ≥ TILE)
-  if (kind == BF16) productHalf(y, x, w, T, N, K, BF16, rowF32, n0, n1);
-  else if (kind == F16) productHalf(y, x, w, T, N, K, F16, rowF32, n0, n1);
-  else productHalf(y, x, w, T, N, K, F16_PRESCALED, rowF32, n0, n1);
+  const rowsF32 = scratch + <usize>thread * halfScratchBytes(K); // this thread's scratch (used when T ≥ TILE)
+  if (kind == BF16) productHalf(y, x, w, T, N, K, BF16, rowsF32, n0, n1);
+  else if (kind == F16) productHalf(y, x, w, T, N, K, F16, rowsF32, n0, n1);
+  else productHalf(y, x, w, T, N, K, F16_PRESCALED, rowsF32, n0, n1);
+}
+
+/** Bytes of matmul_half's scratch per thread: two weight rows widened to f32, then 16 partial sums (v128). */
+export function halfScratchBytes(K: i32): usize {
+  return (<usize>K << 3) + 256;
 }
 
 // @ts-ignore: decorator
-@inline function productHalf(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, kind: i32, rowF32: usize, n0: i32, n1: i32): void {
-  const K8 = K & ~7, K4 = K & ~3;
-  const xRow = <usize>K << 2;
-  for (let n = n0; n < n1; n++) {
-    const row = w + (<usize>n * <usize>K << 1);
-    if (T >= TILE) {
-      // a prompt or a batch: the row widened once into rowF32 (the same f32 values the tiles would widen),
-      // then every tile of 4 activation rows reads floats: the widening is not repeated T / 4 times
-      for (let k = 0; k < K8; k += 8) {
-        const h = v128.load(row + (<usize>k << 1));
-        v128.store(rowF32 + (<usize>k << 2), halfLow(h, kind));
-        v128.store(rowF32 + (<usize>k << 2), halfHigh(h, kind), 16);
+@inline function productHalf(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, kind: i32, rowsF32: usize, n0: i32, n1: i32): void {
+  const K4 = K & ~3;
+  const xRow = <usize>K << 2, wRow = <usize>K << 1;
+  const rowA = rowsF32, rowB = rowsF32 + xRow, sums01 = rowsF32 + (xRow << 1), sums23 = sums01 + 128;
+  let n = n0;
+  if (T >= TILE) {
+    // a prompt or a batch: two weight rows widened once to f32 (the values decode converts), then each
+    // tile of 4 activation rows reads floats as matmul_f32's tile does (two weight rows × four activation
+    // rows, 8 accumulators, every load feeding 4 or 2 products), in four passes over the rows, one per
+    // partial sum p_j (k = 16i + 4j); p0 + p1 and p2 wait in scratch while the next pass runs
+    for (; n + 2 <= n1; n += 2) {
+      const wa = w + <usize>n * wRow, wb = wa + wRow;
+      widenHalfRow(rowA, wa, K4, kind);
+      widenHalfRow(rowB, wb, K4, kind);
+      let t = 0;
+      for (; t + TILE <= T; t += TILE) {
+        const x0 = x + <usize>t * xRow;
+        halfPass(rowA, rowB, x0, xRow, K4, 0, sums01, 0, 0); // sums01 = p0
+        halfPass(rowA, rowB, x0, xRow, K4, 4, sums01, sums01, 0); // sums01 = p0 + p1
+        halfPass(rowA, rowB, x0, xRow, K4, 8, sums23, 0, 0); // sums23 = p2
+        halfPass(rowA, rowB, x0, xRow, K4, 12, sums23, sums23, sums01); // sums23 = (p0 + p1) + (p2 + p3)
+        for (let r = 0; r < TILE; r++) {
+          storeHalf(y, x, wa, t + r, n, N, K, K4, v128.load(sums23 + (<usize>r << 4)), kind);
+          storeHalf(y, x, wb, t + r, n + 1, N, K, K4, v128.load(sums23 + (<usize>(r + TILE) << 4)), kind);
+        }
       }
-      if (K8 < K4) v128.store(rowF32 + (<usize>K8 << 2), halfX4(row, K8, kind));
-    }
-    let t = 0;
-    for (; t + TILE <= T; t += TILE) {
-      const x0 = x + <usize>t * xRow, x1 = x0 + xRow, x2 = x1 + xRow, x3 = x2 + xRow;
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-      let k = 0;
-      for (; k < K8; k += 8) {
-        const o = <usize>k << 2;
-        const v = v128.load(rowF32 + o), u = v128.load(rowF32 + o, 16);
-        a0 = madd(v, v128.load(x0 + o), a0); b0 = madd(u, v128.load(x0 + o, 16), b0);
-        a1 = madd(v, v128.load(x1 + o), a1); b1 = madd(u, v128.load(x1 + o, 16), b1);
-        a2 = madd(v, v128.load(x2 + o), a2); b2 = madd(u, v128.load(x2 + o, 16), b2);
-        a3 = madd(v, v128.load(x3 + o), a3); b3 = madd(u, v128.load(x3 + o, 16), b3);
+      for (; t < T; t++) {
+        storeHalf(y, x, wa, t, n, N, K, K4, dotHalf(wa, x + <usize>t * xRow, K, kind), kind);
+        storeHalf(y, x, wb, t, n + 1, N, K, K4, dotHalf(wb, x + <usize>t * xRow, K, kind), kind);
       }
-      if (k < K4) {
-        const o = <usize>k << 2;
-        const v = v128.load(rowF32 + o);
-        a0 = madd(v, v128.load(x0 + o), a0); a1 = madd(v, v128.load(x1 + o), a1);
-        a2 = madd(v, v128.load(x2 + o), a2); a3 = madd(v, v128.load(x3 + o), a3);
-      }
-      storeHalf(y, x, row, t, n, N, K, K4, f32x4.add(a0, b0), kind);
-      storeHalf(y, x, row, t + 1, n, N, K, K4, f32x4.add(a1, b1), kind);
-      storeHalf(y, x, row, t + 2, n, N, K, K4, f32x4.add(a2, b2), kind);
-      storeHalf(y, x, row, t + 3, n, N, K, K4, f32x4.add(a3, b3), kind);
-    }
-    for (; t < T; t++) {
-      const xt = x + <usize>t * xRow;
-      let a = f32x4.splat(0), b = f32x4.splat(0);
-      let k = 0;
-      for (; k < K8; k += 8) {
-        const o = <usize>k << 2;
-        const h = v128.load(row + (<usize>k << 1));
-        a = madd(halfLow(h, kind), v128.load(xt + o), a);
-        b = madd(halfHigh(h, kind), v128.load(xt + o, 16), b);
-      }
-      if (k < K4) a = madd(halfX4(row, k, kind), v128.load(xt + (<usize>k << 2)), a);
-      storeHalf(y, x, row, t, n, N, K, K4, f32x4.add(a, b), kind);
     }
   }
+  // a decode step (and a prompt's last row of an odd count): the row read once, front to back, converted as it goes
+  for (; n < n1; n++) {
+    const row = w + <usize>n * wRow;
+    for (let t = 0; t < T; t++) storeHalf(y, x, row, t, n, N, K, K4, dotHalf(row, x + <usize>t * xRow, K, kind), kind);
+  }
+}
+
+/** (p0 + p1) + (p2 + p3) for one weight row and one activation row, the four sums made side by side. */
+// @ts-ignore: decorator
+@inline function dotHalf(row: usize, xt: usize, K: i32, kind: i32): v128 {
+  const K16 = K & ~15, K4 = K & ~3;
+  let p0 = f32x4.splat(0), p1 = f32x4.splat(0), p2 = f32x4.splat(0), p3 = f32x4.splat(0);
+  let k = 0;
+  for (; k < K16; k += 16) {
+    const o = <usize>k << 2;
+    const h = v128.load(row + (<usize>k << 1)), g = v128.load(row + (<usize>k << 1), 16);
+    p0 = madd(halfLow(h, kind), v128.load(xt + o), p0);
+    p1 = madd(halfHigh(h, kind), v128.load(xt + o, 16), p1);
+    p2 = madd(halfLow(g, kind), v128.load(xt + o, 32), p2);
+    p3 = madd(halfHigh(g, kind), v128.load(xt + o, 48), p3);
+  }
+  // at most three groups of 4 are left: to p0, p1, p2 in turn
+  if (k < K4) { p0 = madd(halfX4(row, k, kind), v128.load(xt + (<usize>k << 2)), p0); k += 4; }
+  if (k < K4) { p1 = madd(halfX4(row, k, kind), v128.load(xt + (<usize>k << 2)), p1); k += 4; }
+  if (k < K4) p2 = madd(halfX4(row, k, kind), v128.load(xt + (<usize>k << 2)), p2);
+  return f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3));
+}
+
+/** The first K4 weights of a 16-bit row as f32 at out. */
+// @ts-ignore: decorator
+@inline function widenHalfRow(out: usize, row: usize, K4: i32, kind: i32): void {
+  const K8 = K4 & ~7;
+  for (let k = 0; k < K8; k += 8) {
+    const h = v128.load(row + (<usize>k << 1));
+    v128.store(out + (<usize>k << 2), halfLow(h, kind));
+    v128.store(out + (<usize>k << 2), halfHigh(h, kind), 16);
+  }
+  if (K8 < K4) v128.store(out + (<usize>K8 << 2), halfX4(row, K8, kind));
+}
+
+/**
+ * One pass of the tile: the sums over k = from, from + 16, … < K4 of rows a and b (widened) against four
+ * activation rows, as 8 vectors (row a's four, then row b's) written to `out`: each plus the same vector
+ * of `plus` when given, and that plus the same of `before` when given.
+ */
+// @ts-ignore: decorator
+@inline function halfPass(rowA: usize, rowB: usize, x0: usize, xRow: usize, K4: i32, from: i32, out: usize, plus: usize, before: usize): void {
+  const x1 = x0 + xRow, x2 = x1 + xRow, x3 = x2 + xRow;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  for (let k = from; k < K4; k += 16) {
+    const o = <usize>k << 2;
+    const va = v128.load(rowA + o), vb = v128.load(rowB + o);
+    const v0 = v128.load(x0 + o), v1 = v128.load(x1 + o), v2 = v128.load(x2 + o), v3 = v128.load(x3 + o);
+    a0 = madd(va, v0, a0); a1 = madd(va, v1, a1); a2 = madd(va, v2, a2); a3 = madd(va, v3, a3);
+    b0 = madd(vb, v0, b0); b1 = madd(vb, v1, b1); b2 = madd(vb, v2, b2); b3 = madd(vb, v3, b3);
+  }
+  passOut(out, 0, a0, plus, before); passOut(out, 1, a1, plus, before); passOut(out, 2, a2, plus, before); passOut(out, 3, a3, plus, before);
+  passOut(out, 4, b0, plus, before); passOut(out, 5, b1, plus, before); passOut(out, 6, b2, plus, before); passOut(out, 7, b3, plus, before);
+}
+
+// @ts-ignore: decorator
+@inline function passOut(out: usize, i: i32, v: v128, plus: usize, before: usize): void {
+  const at = <usize>i << 4;
+  let r = plus ? f32x4.add(v128.load(plus + at), v) : v;
+  if (before) r = f32x4.add(v128.load(before + at), r);
+  v128.store(out + at, r);
 }
 
 // @ts-ignore: decorator
