@@ -319,7 +319,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const arrays: [Float32Array, number, "in" | "out" | "inout"][] = [[out, T * H * hs, "out"], [q, T * H * hs, "in"], [kCache, kv, "in"], [vCache, kv, "in"]];
     if (probs) arrays.push([probs, H * T * S, "out"]);
     const { ptrs, copyBack } = this.place(arrays);
-    const scratch = this.region("attention", this.threads * S * 4);
+    const scratch = this.region("attention", this.threads * H * S * 4); // each thread's scores, (H, S)
     const windowInt = Math.min(window, 0x7fffffff); // Infinity: every earlier position
     this.run({ kernel: "attention_cached", args: [ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, probs ? ptrs[4]! : 0, scratch, T, pos0, H, Hkv, hs, windowInt], rows: T * H, align: 1 }, T * H * Math.min(S, window) * hs * 2);
     copyBack();
