@@ -126,6 +126,19 @@ export function backendSuite(name: string, make: () => Backend): void {
       reference.matmul(b, identity, w, K);
       const differ = a.reduce((n, v, i) => n + (Object.is(v + 0, b[i]! + 0) ? 0 : 1), 0);
       assert.equal(differ, 0, `${dtype}: ${differ} of ${patterns.length} values differ`);
+      // and through decode's path (one activation row, rows of 16: the loop that converts as it reads)
+      const K16 = 16, N16 = Math.ceil(patterns.length / K16);
+      const w16 = new Tensor(dtype, [N16, K16], bytes.length >= N16 * K16 * 2 ? bytes.subarray(0, N16 * K16 * 2) : Uint8Array.from({ length: N16 * K16 * 2 }, (_, i) => bytes[i] ?? 0));
+      let differ16 = 0;
+      for (let k = 0; k < K16; k++) {
+        const x = new Float32Array(K16);
+        x[k] = 1;
+        const [c, d] = [new Float32Array(N16), new Float32Array(N16)];
+        backend.matmul(c, x, w16, 1);
+        reference.matmul(d, x, w16, 1);
+        differ16 += c.reduce((n, v, i) => n + (Object.is(v + 0, d[i]! + 0) ? 0 : 1), 0);
+      }
+      assert.equal(differ16, 0, `${dtype}, one row at a time: ${differ16} values differ`);
     }
   });
 
