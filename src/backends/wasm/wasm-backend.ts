@@ -52,6 +52,7 @@ interface Kernels extends Record<string, (...args: number[]) => void> {
   quantize_q8_0_i8(x: number, qs: number, ds: number, sums: number, T: number, K: number): void;
   quantize_q8_k_i8(x: number, qs: number, ds: number, sums16: number, T: number, K: number): void;
   prescale_f16_activations(x: number, n: number): number;
+  half_scratch_bytes(K: number): number;
   block_scales_f32(out: number, w: number, blocks: number, blockBytes: number, offset: number, count: number): void;
   adamw(p: number, g: number, m: number, v: number, n: number, shrink: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
 }
@@ -420,7 +421,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     else if (w.dtype === "bf16" || w.dtype === "f16") {
       // f16: activations × 2^112 spare every weight its × 2^112 (matmul.ts, F16_PRESCALED), when none can overflow
       const kind = w.dtype === "bf16" ? 0 : this.kernels.prescale_f16_activations(xPtr, T * K) ? 2 : 1;
-      const rowsF32 = T >= 4 ? this.region("halfRows", this.threads * (K * 8 + 256)) : 0; // each thread's two widened weight rows and partial sums (halfScratchBytes): used only by 4-row tiles
+      const rowsF32 = T >= 4 ? this.region("halfRows", this.threads * this.kernels.half_scratch_bytes(K)) : 0; // each thread's widened weight rows and partial sums: used only by 4-row tiles
       rowsOf("matmul_half", [yPtr, xPtr, wPtr, T, N, K, kind, rowsF32]);
     }
     else {

@@ -203,14 +203,15 @@ export function prescale_f16_activations(x: usize, n: i32): bool {
  * read 12 GB/s from one thread, four 15 GB/s (F16_PRESCALED, a 49 MB matrix; scratch harness).
  */
 export function matmul_half(y: usize, x: usize, w: usize, T: i32, N: i32, K: i32, kind: i32, scratch: usize, n0: i32, n1: i32, thread: i32): void {
-  const rowsF32 = scratch + <usize>thread * halfScratchBytes(K); // this thread's scratch (used when T ≥ TILE)
+  const rowsF32 = scratch + <usize>thread * half_scratch_bytes(K); // this thread's scratch (used when T ≥ TILE)
   if (kind == BF16) productHalf(y, x, w, T, N, K, BF16, rowsF32, n0, n1);
   else if (kind == F16) productHalf(y, x, w, T, N, K, F16, rowsF32, n0, n1);
   else productHalf(y, x, w, T, N, K, F16_PRESCALED, rowsF32, n0, n1);
 }
 
-/** Bytes of matmul_half's scratch per thread: two weight rows widened to f32, then 16 partial sums (v128). */
-export function halfScratchBytes(K: i32): usize {
+/** Bytes of matmul_half's scratch per thread (the backend sizes the region with it): two weight rows
+ *  widened to f32, then 16 partial sums (v128). */
+export function half_scratch_bytes(K: i32): usize {
   return (<usize>K << 3) + 256;
 }
 
