@@ -29,14 +29,6 @@ import { hsum } from "./simd";
   return unreachable();
 }
 
-/** v's bytes picked by indices all in 0..15: the relaxed swizzle, one x86 pshufb (the plain swizzle first
- *  saturates every index so that out-of-range ones give 0, which in-range indices never need). */
-// @ts-ignore: decorator
-@inline function byteShuffle(v: v128, indices: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return i8x16.relaxed_swizzle(v, indices);
-  return unreachable();
-}
-
 // ---------------------------------------------------------------- q4_0, q5_0: 32-weight blocks
 
 /** Σ q q_x over one 32-block (lo: elements 0..15, hi: 16..31) minus the offset, spread over 4 lanes. */
@@ -126,7 +118,7 @@ import { hsum } from "./simd";
     for (let b = 0; b < nb; b++) {
       const wb = row + <usize>b * 144;
       const sm = scalesAndMinsK4(wb + 4);
-      const sc16 = i16x8.extend_low_i8x16_u(sm); // the eight scales as i16 (6-bit: zero-extended)
+      let sc = i16x8.extend_low_i8x16_u(sm); // the eight scales as i16 (6-bit: zero-extended)
       // mins 0..3 and 4..7 as i16, each twice: m0 m0 m1 m1 m2 m2 m3 m3 | m4 m4 ... m7 m7 (index −128 reads 0)
       const mLo = i8x16.swizzle(sm, i8x16(8, -128, 8, -128, 9, -128, 9, -128, 10, -128, 10, -128, 11, -128, 11, -128));
       const mHi = i8x16.swizzle(sm, i8x16(12, -128, 12, -128, 13, -128, 13, -128, 14, -128, 14, -128, 15, -128, 15, -128));
@@ -139,13 +131,14 @@ import { hsum } from "./simd";
         const p1 = v128.load(wb + 32 + (<usize>pair << 5));
         const lo0 = v128.and(p0, low4), lo1 = v128.and(p1, low4);
         const hi0 = v128.and(i16x8.shr_u(p0, 4), low4), hi1 = v128.and(i16x8.shr_u(p1, 4), low4);
-        const s0 = byteShuffle(sc16, i16x8.splat(<i16>((pair << 2) * 0x0101 + 0x0100)));
-        const s1 = byteShuffle(sc16, i16x8.splat(<i16>(((pair << 2) + 2) * 0x0101 + 0x0100))); // scales 2·pair, 2·pair + 1
+        // scales 2·pair and 2·pair + 1: i16 lanes 0 and 1 of sc, broadcast by fixed shuffles (x86: pshuflw, punpck)
+        const s0 = v128.shuffle<u16>(sc, sc, 0, 0, 0, 0, 0, 0, 0, 0), s1 = v128.shuffle<u16>(sc, sc, 1, 1, 1, 1, 1, 1, 1, 1);
         const xj = xb + (<usize>pair << 6);
         i0 = i32x4.add(i0, pairQ4K(lo0, lo1, hi0, hi1, s0, s1, xj));
         if (rows > 1) i1 = i32x4.add(i1, pairQ4K(lo0, lo1, hi0, hi1, s0, s1, xj + xRow));
         if (rows > 2) i2 = i32x4.add(i2, pairQ4K(lo0, lo1, hi0, hi1, s0, s1, xj + 2 * xRow));
         if (rows > 3) i3 = i32x4.add(i3, pairQ4K(lo0, lo1, hi0, hi1, s0, s1, xj + 3 * xRow));
+        sc = v128.shuffle<u32>(sc, sc, 1, 2, 3, 3); // the next pair's scales down to lanes 0 and 1 (pshufd)
       }
       const sd = wd + ((<usize>n * <usize>nb + <usize>b) << 3); // d, dmin as f32 when copied (products.ts)
       const d = copies ? load<f32>(sd) : f16ToF32(<u32>load<u16>(wb)), dmin = copies ? load<f32>(sd, 4) : f16ToF32(<u32>load<u16>(wb + 2));
@@ -214,12 +207,11 @@ import { hsum } from "./simd";
           const q1 = v128.or(v128.and(qlB, low4), v128.and(i16x8.shl(qh, 2), bits));
           const q2 = v128.or(v128.and(i16x8.shr_u(qlA, 4), low4), v128.and(qh, bits));
           const q3 = v128.or(v128.and(i16x8.shr_u(qlB, 4), low4), v128.and(i16x8.shr_u(qh, 2), bits));
-          // run r's group is 2r + l/16: its scale, i16 lane g of sv, broadcast by a byte shuffle
-          const g = i16x8.splat(<i16>((l >> 4) * 0x0202));
-          const s0 = byteShuffle(sv, i8x16.add(g, i8x16(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1)));
-          const s1 = byteShuffle(sv, i8x16.add(g, i8x16(4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5)));
-          const s2 = byteShuffle(sv, i8x16.add(g, i8x16(8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9)));
-          const s3 = byteShuffle(sv, i8x16.add(g, i8x16(12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13)));
+          // run r's group is 2r + l/16: its scale is i16 lane 2r of sv shifted down by l/16 lanes, broadcast
+          // by a fixed shuffle (x86: pshuflw or pshufhw, then punpck: no index vector to keep in a register)
+          const sl = l ? i32x4.shr_s(sv, 16) : sv;
+          const s0 = v128.shuffle<u16>(sl, sl, 0, 0, 0, 0, 0, 0, 0, 0), s1 = v128.shuffle<u16>(sl, sl, 2, 2, 2, 2, 2, 2, 2, 2);
+          const s2 = v128.shuffle<u16>(sl, sl, 4, 4, 4, 4, 4, 4, 4, 4), s3 = v128.shuffle<u16>(sl, sl, 6, 6, 6, 6, 6, 6, 6, 6);
           const xg = xb + <usize>((h << 7) + l);
           i0 = i32x4.add(i0, runsQ6K(q0, q1, q2, q3, s0, s1, s2, s3, xg));
           if (rows > 1) i1 = i32x4.add(i1, runsQ6K(q0, q1, q2, q3, s0, s1, s2, s3, xg + xRow));
