@@ -95,9 +95,10 @@ export function backendSuite(name: string, make: () => Backend): void {
     // a sequence's logits must not depend on what it is batched with (server batching, prefill vs decode)
     const rng = new Rng(103);
     // T = 9: two 4-row tiles and a row alone; float rows of K with every tail the kernels split off (groups
-    // of 16, 8 and 4 weights, single weights), as the partial sums of a tile and of a lone row must add in one order
+    // of 16, 8 and 4 weights, single weights), as the partial sums of a tile and of a lone row must add in one
+    // order; quantized rows of an even and an odd count of blocks (32-weight blocks go in pairs, a last one alone)
     for (const dtype of Object.keys(DTYPES) as DType[]) {
-      for (const K of DTYPES[dtype].blockSize === 1 ? [37, 36, 44, 75, 768] : [DTYPES[dtype].blockSize * 2]) {
+      for (const K of DTYPES[dtype].blockSize === 1 ? [37, 36, 44, 75, 768] : [DTYPES[dtype].blockSize * 2, DTYPES[dtype].blockSize * 3]) {
         const [T, N] = [9, 13];
         const w = randomWeight(rng, dtype, N, K);
         const x = randoms(rng, T * K);

@@ -49,7 +49,7 @@ const align64 = (bytes: number) => Math.ceil(bytes / 64) * 64;
 interface Kernels extends Record<string, (...args: number[]) => void> {
   quantize_q8_0(x: number, qs: number, ds: number, T: number, K: number): void;
   quantize_q8_k(x: number, qs: number, ds: number, bsums: number, T: number, K: number): void;
-  quantize_q8_0_i8(x: number, qs: number, ds: number, sums: number, T: number, K: number): void;
+  quantize_q8_0_i8(x: number, qs: number, ds: number, offsets: number, T: number, K: number): void;
   quantize_q8_k_i8(x: number, qs: number, ds: number, sums16: number, T: number, K: number): void;
   prescale_f16_activations(x: number, n: number): number;
   half_scratch_bytes(K: number): number;
@@ -410,10 +410,12 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const quantized = w.dtype !== "f32" && w.dtype !== "f16" && w.dtype !== "bf16";
     // one region: activations (f32), outputs (f32), and for quantized weights the activations' 8-bit values
     // (i16, or i8 for the relaxed build's 4/5/6-bit products), one scale per block, Σ q per 32 (plain
-    // k-quants; q4_0/q5_0 in the relaxed build) or per 16 (relaxed k-quants); each part 64-byte aligned
+    // k-quants), per 16 (relaxed k-quants) or per four (q4_0/q5_0 in the relaxed build: 8 × i16 per
+    // block); each part 64-byte aligned
     const [xBytes, yBytes, qBytes, sBytes] = [align64(T * K * 4), align64(T * N * 4), quantized ? align64(T * K * 2) : 0, quantized ? align64((T * K) / 8) : 0];
-    const xPtr = this.region("matmul", xBytes + yBytes + qBytes + 3 * sBytes);
-    const yPtr = xPtr + xBytes, qsPtr = yPtr + yBytes, dsPtr = qsPtr + qBytes, sumsPtr = dsPtr + sBytes, sums16Ptr = sumsPtr + sBytes;
+    const offsetBytes = quantized ? align64((T * K) / 2) : 0;
+    const xPtr = this.region("matmul", xBytes + yBytes + qBytes + 3 * sBytes + offsetBytes);
+    const yPtr = xPtr + xBytes, qsPtr = yPtr + yBytes, dsPtr = qsPtr + qBytes, sumsPtr = dsPtr + sBytes, sums16Ptr = sumsPtr + sBytes, offsetsPtr = sums16Ptr + sBytes;
     new Float32Array(this.memory.buffer, xPtr, T * K).set(x.subarray(0, T * K));
     const work = N * K * Math.min(T, 4); // a tile of 4 activation rows reads each weight once
     const rowsOf = (kernel: KernelName, args: number[]): void => this.run({ kernel, args, rows: N, align: 1 }, work);
@@ -431,8 +433,8 @@ export class WasmBackend extends ReferenceBackend implements Backend {
       if (this.relaxed && w.dtype !== "q8_0") {
         // i8 activations meet the unsigned 4/5/6-bit weights in i16x8.relaxed_dot_i8x16_i7x16_s (matmul-relaxed.ts)
         if (kQuant) this.kernels.quantize_q8_k_i8(xPtr, qsPtr, dsPtr, sums16Ptr, T, K);
-        else this.kernels.quantize_q8_0_i8(xPtr, qsPtr, dsPtr, sumsPtr, T, K);
-        rowsOf(`matmul_${w.dtype}_i8` as KernelName, [yPtr, qsPtr, dsPtr, kQuant ? sums16Ptr : sumsPtr, ...weight, T, N, K]);
+        else this.kernels.quantize_q8_0_i8(xPtr, qsPtr, dsPtr, offsetsPtr, T, K);
+        rowsOf(`matmul_${w.dtype}_i8` as KernelName, [yPtr, qsPtr, dsPtr, kQuant ? sums16Ptr : offsetsPtr, ...weight, T, N, K]);
       } else if (kQuant) {
         // activations are quantized once per product, then every thread reads them
         this.kernels.quantize_q8_k(xPtr, qsPtr, dsPtr, sumsPtr, T, K);

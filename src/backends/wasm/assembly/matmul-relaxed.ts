@@ -2,16 +2,16 @@
 // i16x8.relaxed_dot_i8x16_i7x16_s multiplies 16 signed bytes by 16 bytes in 0..127 and adds neighbouring
 // pairs into 8 × i16 — x86's pmaddubsw, the instruction llama.cpp's AVX2 kernels are built on. The plain
 // build widens every weight to i16 first (matmul.ts): here the unsigned quantized weights q (0..15, 0..31,
-// 0..63: all fit 7 bits) meet the i8 activations directly, and each format's offset is taken out once per
-// block through the activations' sums:  Σ (q − o) q_x = Σ q q_x − o · Σ q_x.
+// 0..63: all fit 7 bits) meet the i8 activations directly, and each format's offset is taken out through
+// the activations' sums:  Σ (q − o) q_x = Σ q q_x − o · Σ q_x.
 //
 // Only i16x8.relaxed_dot_i8x16_i7x16_s is used: on Node 20 (V8 11.3) the i32x4 form with accumulator returns
 // wrong values (2 · the dot product, accumulator dropped; test/backends/relaxed-dot.test.ts checks the i16x8
 // form exactly and reports the state of the other on the running Node). Its result is deterministic for a second operand in 0..127, so x86 and ARM compute the same exact
 // integer sums, and the conformance suite holds these kernels to the reference like every other.
 //
-// Activations come from quantize_q8_0_i8 / quantize_q8_k_i8: qs i8 (T, K), ds f32 per block, and Σ q_x per
-// 32 (sums) or per 16 (sums16). Tiles of up to 4 activation rows per decoded weight block, one summation
+// Activations come from quantize_q8_0_i8 / quantize_q8_k_i8: qs i8 (T, K), ds f32 per block, and 8 · Σ q_x
+// per four activations (offsets) or Σ q_x per 16 (sums16). Tiles of up to 4 activation rows per decoded weight block, one summation
 // order per output whatever T (as matmul.ts). The integer sums are exact; the float steps differ from the
 // plain build's only in which integers share a lane, so the two builds agree to rounding.
 //
@@ -20,7 +20,7 @@
 
 import { f16ToF32 } from "./half";
 import { scaled, scalesAndMinsK4, storeRows } from "./blocks";
-import { hsum } from "./simd";
+import { hsum, madd } from "./simd";
 
 /** 16 products a[i] · b[i] summed in pairs: i16x8 (b in 0..127; |pair| ≤ 2 · 128 · 127 fits i16). */
 // @ts-ignore: decorator
@@ -31,54 +31,126 @@ import { hsum } from "./simd";
 
 // ---------------------------------------------------------------- q4_0, q5_0: 32-weight blocks
 
-/** Σ q q_x over one 32-block (lo: elements 0..15, hi: 16..31) minus the offset, spread over 4 lanes. */
-// @ts-ignore: decorator
-@inline function block32(lo: v128, hi: v128, xb: usize, sum: usize, offsetPerLane: i32): v128 {
-  const p = i16x8.add(pairs(v128.load(xb), lo), pairs(v128.load(xb, 16), hi)); // |lane| ≤ 4 · 127 · 31
-  return i32x4.sub(i32x4.dot_i16x8_s(p, i16x8.splat(1)), i32x4.splat(load<i32>(sum) * offsetPerLane));
-}
-
 /**
  * q4_0 [f16 d][16 bytes: low nibbles are elements 0..15, high nibbles 16..31], w = d · (q − 8);
  * q5_0 [f16 d][u32 qh: fifth bits][16 nibble bytes], w = d · (q − 16).
- * Per block and activation row:  Σ w x̃ = d · d_x · (Σ q q_x − o · Σ q_x); d from wd when given (products.ts).
+ * Σ (q − o) q_x over the block at wb against one activation row, as four i32 lanes (exact). The 16 byte
+ * pairs q q_x come as 8 i16 lanes (each the sum of four products, ≤ 4 · 127 · 31); the offset is taken out
+ * in the same lanes, o times the activations' own four-sums (offsets, quantize_q8_0_i8), so that
+ * |lane| ≤ 4 · 128 · 16 still fits i16, and one pairwise add widens to i32.
  */
 // @ts-ignore: decorator
-@inline export function tileSmall(bits: i32, rows: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, copies: bool, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  const nb = K >> 5;
-  const blockBytes: usize = bits == 4 ? 18 : 22;
-  const perLane = bits == 4 ? 2 : 4; // the offset o · Σ q_x as four equal lane shares: 8/4, 16/4
-  const xRow = <usize>K; // bytes of one activation row (i8)
-  const dRow = <usize>nb << 2;
+@inline function dotSmall(bits: i32, wb: usize, xb: usize, offsets: usize): v128 {
+  let lo: v128, hi: v128;
+  if (bits == 4) {
+    const packed = v128.load(wb + 2);
+    lo = v128.and(packed, i8x16.splat(0x0f));
+    hi = v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f)); // 16-bit shift, then mask: no 8-bit shift
+  } else {
+    // lane j of the low half takes bit j of qh, lane j of the high half bit j + 16; a set bit adds 16
+    const qh = i32x4.splat(load<i32>(wb + 2));
+    const packed = v128.load(wb + 6);
+    const bit = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+    const h0 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)), bit), i8x16.splat(0)), i8x16.splat(16));
+    const h1 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, i8x16(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)), bit), i8x16.splat(0)), i8x16.splat(16));
+    lo = v128.or(v128.and(packed, i8x16.splat(0x0f)), h0);
+    hi = v128.or(v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f)), h1);
+  }
+  const p = i16x8.add(pairs(v128.load(xb), lo), pairs(v128.load(xb, 16), hi));
+  const offset = v128.load(offsets); // 8 · the four-sums; q5_0's offset is twice that
+  return i32x4.extadd_pairwise_i16x8_s(i16x8.sub(p, bits == 4 ? offset : i16x8.add(offset, offset)));
+}
+
+/**
+ * Σ_b d_b d_x,b · Σ (q − o) q_x for blocks b and b + 1 of one activation row, added to acc: their lanes
+ * interleaved and added pairwise, (t0₀ + t0₂, t1₀ + t1₂, t0₁ + t0₃, t1₁ + t1₃) (exact), converted, and
+ * multiplied by (d_b d_x,b, d_b+1 d_x,b+1) twice over: each f32 pair loaded into both halves at once.
+ */
+// @ts-ignore: decorator
+@inline function twoSmall(bits: i32, blockBytes: usize, acc: v128, wb: usize, d2: v128, xb: usize, offsets: usize, dx: usize): v128 {
+  const t0 = dotSmall(bits, wb, xb, offsets), t1 = dotSmall(bits, wb + blockBytes, xb + 32, offsets + 16);
+  const t = i32x4.add(v128.shuffle<i32>(t0, t1, 0, 4, 1, 5), v128.shuffle<i32>(t0, t1, 2, 6, 3, 7));
+  return madd(f32x4.convert_i32x4_s(t), f32x4.mul(d2, v128.load64_splat(dx)), acc);
+}
+
+/** One block alone (q4_0's last of an odd count; every q5_0 block): its lanes scaled by d d_x. */
+// @ts-ignore: decorator
+@inline function oneSmall(bits: i32, acc: v128, wb: usize, d: v128, xb: usize, offsets: usize, dx: usize): v128 {
+  return madd(f32x4.convert_i32x4_s(dotSmall(bits, wb, xb, offsets)), f32x4.mul(d, v128.load32_splat(dx)), acc);
+}
+
+/**
+ * Per block and activation row:  Σ w x̃ = d · d_x · Σ (q − o) q_x; d from wd when given (products.ts).
+ * q4_0 blocks go two at a time into one f32x4 accumulator per row (twoSmall: one conversion and one
+ * multiply-add per pair, 1.15-1.25x a block at a time in decode), a last odd one alone; then
+ * y = hsum(acc). The same order for every T. offsets: 8 · the activations' four-sums, 8 × i16 per block
+ * (quantize_q8_0_i8). Tiles of 3 or 4 rows make two passes over each weight row, of 2 rows and the rest:
+ * V8 issues a loop body's loads before the arithmetic that uses them, and four rows' loads and pointers
+ * outgrew the registers (4-row tiles spilled to 0.9x of the per-block form); the second pass reads the
+ * weight row from L1.
+ */
+// @ts-ignore: decorator
+@inline export function tileSmall(bits: i32, rows: i32, y: usize, qs: usize, ds: usize, offsets: usize, w: usize, wd: usize, copies: bool, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  if (bits == 5) {
+    blockwiseQ5_0(rows, y, qs, ds, offsets, w, wd, copies, t, N, K, n0, n1);
+    return;
+  }
   for (let n = n0; n < n1; n++) {
-    let wb = w + <usize>n * <usize>nb * blockBytes;
-    const end = wb + <usize>nb * blockBytes;
-    let xb = qs + <usize>t * xRow, db = ds + <usize>t * dRow, sb = sums + <usize>t * dRow, sd = wd + <usize>n * dRow;
+    if (rows == 1) rowSmall(bits, 1, y, qs, ds, offsets, w, wd, copies, t, N, K, n);
+    else rowSmall(bits, 2, y, qs, ds, offsets, w, wd, copies, t, N, K, n);
+    if (rows == 3) rowSmall(bits, 1, y, qs, ds, offsets, w, wd, copies, t + 2, N, K, n);
+    if (rows == 4) rowSmall(bits, 2, y, qs, ds, offsets, w, wd, copies, t + 2, N, K, n);
+  }
+}
+
+/** q5_0, block by block (its fifth bits make decoding the larger part, so each block is decoded once for
+ *  all the tile's rows, and scaled on its own). */
+// @ts-ignore: decorator
+@inline function blockwiseQ5_0(rows: i32, y: usize, qs: usize, ds: usize, offsets: usize, w: usize, wd: usize, copies: bool, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  const nb = K >> 5;
+  const xRow = <usize>K;
+  const dRow = <usize>nb << 2, sRow = <usize>nb << 4;
+  for (let n = n0; n < n1; n++) {
+    let wb = w + <usize>n * <usize>nb * 22;
+    const end = wb + <usize>nb * 22;
+    let xb = qs + <usize>t * xRow, db = ds + <usize>t * dRow, sb = offsets + <usize>t * sRow, sd = wd + <usize>n * dRow;
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    for (; wb < end; wb += blockBytes, xb += 32, db += 4, sb += 4, sd += 4) {
-      let lo: v128, hi: v128;
-      if (bits == 4) {
-        const packed = v128.load(wb + 2);
-        lo = v128.and(packed, i8x16.splat(0x0f));
-        hi = v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f)); // 16-bit shift, then mask: no 8-bit shift
-      } else {
-        // lane j of the low half takes bit j of qh, lane j of the high half bit j + 16; a set bit adds 16
-        const qh = i32x4.splat(load<i32>(wb + 2));
-        const bit = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
-        const h0 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)), bit), i8x16.splat(0)), i8x16.splat(16));
-        const h1 = v128.and(i8x16.ne(v128.and(i8x16.swizzle(qh, i8x16(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)), bit), i8x16.splat(0)), i8x16.splat(16));
-        const packed = v128.load(wb + 6);
-        lo = v128.or(v128.and(packed, i8x16.splat(0x0f)), h0);
-        hi = v128.or(v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f)), h1);
-      }
-      const d = copies ? load<f32>(sd) : f16ToF32(<u32>load<u16>(wb)); // wd: the f32 scale copies (products.ts)
-      a0 = scaled(a0, block32(lo, hi, xb, sb, perLane), d * load<f32>(db));
-      if (rows > 1) a1 = scaled(a1, block32(lo, hi, xb + xRow, sb + dRow, perLane), d * load<f32>(db + dRow));
-      if (rows > 2) a2 = scaled(a2, block32(lo, hi, xb + 2 * xRow, sb + 2 * dRow, perLane), d * load<f32>(db + 2 * dRow));
-      if (rows > 3) a3 = scaled(a3, block32(lo, hi, xb + 3 * xRow, sb + 3 * dRow, perLane), d * load<f32>(db + 3 * dRow));
+    for (; wb < end; wb += 22, xb += 32, db += 4, sb += 16, sd += 4) {
+      const d = copies ? v128.load32_splat(sd) : f32x4.splat(f16ToF32(<u32>load<u16>(wb)));
+      a0 = oneSmall(5, a0, wb, d, xb, sb, db);
+      if (rows > 1) a1 = oneSmall(5, a1, wb, d, xb + xRow, sb + sRow, db + dRow);
+      if (rows > 2) a2 = oneSmall(5, a2, wb, d, xb + 2 * xRow, sb + 2 * sRow, db + 2 * dRow);
+      if (rows > 3) a3 = oneSmall(5, a3, wb, d, xb + 3 * xRow, sb + 3 * sRow, db + 3 * dRow);
     }
     storeRows(rows, y, t, n, N, hsum(a0), hsum(a1), hsum(a2), hsum(a3));
   }
+}
+
+/** y[t .. t + rows − 1, n] for one weight row n against one or two activation rows. */
+// @ts-ignore: decorator
+@inline function rowSmall(bits: i32, rows: i32, y: usize, qs: usize, ds: usize, offsets: usize, w: usize, wd: usize, copies: bool, t: i32, N: i32, K: i32, n: i32): void {
+  const nb = K >> 5;
+  const blockBytes: usize = bits == 4 ? 18 : 22;
+  const xRow = <usize>K; // bytes of one activation row (i8)
+  const dRow = <usize>nb << 2, sRow = <usize>nb << 4;
+  // pointers bumped block pair by block pair: the weights, the activations (i8, their scales, their
+  // offsets: row t; row t + 1 is a whole row further), the weights' f32 scale copies
+  let wb = w + <usize>n * <usize>nb * blockBytes;
+  const pairsEnd = wb + <usize>(nb & ~1) * blockBytes;
+  let xb = qs + <usize>t * xRow, db = ds + <usize>t * dRow, sb = offsets + <usize>t * sRow, sd = wd + <usize>n * dRow;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+  for (; wb < pairsEnd; wb += 2 * blockBytes, xb += 64, db += 8, sb += 32, sd += 8) {
+    const d2 = copies ? v128.load64_splat(sd)
+      : f32x4(f16ToF32(<u32>load<u16>(wb)), f16ToF32(<u32>load<u16>(wb + blockBytes)), f16ToF32(<u32>load<u16>(wb)), f16ToF32(<u32>load<u16>(wb + blockBytes)));
+    a0 = twoSmall(bits, blockBytes, a0, wb, d2, xb, sb, db);
+    if (rows > 1) a1 = twoSmall(bits, blockBytes, a1, wb, d2, xb + xRow, sb + sRow, db + dRow);
+  }
+  if (nb & 1) {
+    const d = copies ? v128.load32_splat(sd) : f32x4.splat(f16ToF32(<u32>load<u16>(wb)));
+    a0 = oneSmall(bits, a0, wb, d, xb, sb, db);
+    if (rows > 1) a1 = oneSmall(bits, a1, wb, d, xb + xRow, sb + sRow, db + dRow);
+  }
+  storeRows(rows, y, t, n, N, hsum(a0), hsum(a1), 0, 0);
 }
 
 // ---------------------------------------------------------------- q4_k: 256-weight blocks, 8 sub-blocks

@@ -35,12 +35,12 @@ export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N:
   tiles(Q6_K, y, qs, ds, 0, w, 0, T, N, K, n0, n1);
 }
 
-/** sums: Σ q per 32 of the activations (quantize_q8_0_i8). */
-export function matmul_q4_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q4_0_I8, y, qs, ds, sums, w, wd, T, N, K, n0, n1);
+/** offsets: 8 · Σ q per four activations, 8 × i16 per block (quantize_q8_0_i8). */
+export function matmul_q4_0_i8(y: usize, qs: usize, ds: usize, offsets: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q4_0_I8, y, qs, ds, offsets, w, wd, T, N, K, n0, n1);
 }
-export function matmul_q5_0_i8(y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q5_0_I8, y, qs, ds, sums, w, wd, T, N, K, n0, n1);
+export function matmul_q5_0_i8(y: usize, qs: usize, ds: usize, offsets: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  tiles(Q5_0_I8, y, qs, ds, offsets, w, wd, T, N, K, n0, n1);
 }
 /** sums16: Σ q per 16 of the activations, i16 (quantize_q8_k_i8). */
 export function matmul_q4_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {

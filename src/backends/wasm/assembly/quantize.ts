@@ -17,15 +17,17 @@ export function quantize_q8_0(x: usize, qs: usize, ds: usize, T: i32, K: i32): v
   quantizeQ8_0(x, qs, ds, 0, T, K, true);
 }
 
-/** The same values as i8 (qs: T·K bytes), and sums (T·K/32 i32): Σ q per block. */
-export function quantize_q8_0_i8(x: usize, qs: usize, ds: usize, sums: usize, T: i32, K: i32): void {
-  quantizeQ8_0(x, qs, ds, sums, T, K, false);
+/** The same values as i8 (qs: T·K bytes), and offsets (T·K/2 bytes: 8 × i16 per block): lane j is
+ *  8 · (q[2j] + q[2j + 1] + q[16 + 2j] + q[17 + 2j]), q4_0's offset times the four activations that meet
+ *  lane j of a block product (matmul-relaxed.ts's dotSmall), which takes the offset out lane by lane;
+ *  |lane| ≤ 8 · 4 · 127. */
+export function quantize_q8_0_i8(x: usize, qs: usize, ds: usize, offsets: usize, T: i32, K: i32): void {
+  quantizeQ8_0(x, qs, ds, offsets, T, K, false);
 }
 
 // @ts-ignore: decorator
-@inline function quantizeQ8_0(x: usize, qs: usize, ds: usize, sums: usize, T: i32, K: i32, wide: bool): void {
+@inline function quantizeQ8_0(x: usize, qs: usize, ds: usize, offsets: usize, T: i32, K: i32, wide: bool): void {
   const blocks = (T * K) >> 5;
-  const ones = i16x8.splat(1);
   for (let b = 0; b < blocks; b++) {
     const xb = x + (<usize>b << 7);
     let m = f32x4.abs(v128.load(xb));
@@ -33,7 +35,7 @@ export function quantize_q8_0_i8(x: usize, qs: usize, ds: usize, sums: usize, T:
     const amax = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
     store<f32>(ds + (<usize>b << 2), f16ToF32(f32ToF16(amax / 127)));
     const id = f32x4.splat(amax != 0 ? <f32>127 / amax : 0);
-    let sum = i32x4.splat(0);
+    let sum = i16x8.splat(0); // lane j: the pair sums q[2j] + q[2j + 1] of both halves
     for (let j = 0; j < 32; j += 16) {
       const a = i16x8.narrow_i32x4_s(roundTo(xb + (<usize>j << 2), id), roundTo(xb + (<usize>j << 2) + 16, id));
       const c = i16x8.narrow_i32x4_s(roundTo(xb + (<usize>j << 2) + 32, id), roundTo(xb + (<usize>j << 2) + 48, id));
@@ -41,11 +43,12 @@ export function quantize_q8_0_i8(x: usize, qs: usize, ds: usize, sums: usize, T:
         v128.store(qs + (<usize>b << 6) + (<usize>j << 1), a);
         v128.store(qs + (<usize>b << 6) + (<usize>j << 1) + 16, c);
       } else {
-        v128.store(qs + (<usize>b << 5) + <usize>j, i8x16.narrow_i16x8_s(a, c));
-        sum = i32x4.add(sum, i32x4.add(i32x4.dot_i16x8_s(a, ones), i32x4.dot_i16x8_s(c, ones)));
+        const q = i8x16.narrow_i16x8_s(a, c);
+        v128.store(qs + (<usize>b << 5) + <usize>j, q);
+        sum = i16x8.add(sum, i16x8.extadd_pairwise_i8x16_s(q));
       }
     }
-    if (!wide) store<i32>(sums + (<usize>b << 2), laneSum(sum));
+    if (!wide) v128.store(offsets + (<usize>b << 4), i16x8.shl(sum, 3));
   }
 }
 
