@@ -126,6 +126,13 @@ import { hsum, madd } from "./simd";
   }
 }
 
+/** The f16 scales at a and b as f32 (d_a, d_b, d_a, d_b): twoSmall's pair when there are no f32 copies. */
+// @ts-ignore: decorator
+@inline function halfPairSplat(a: usize, b: usize): v128 {
+  const da = f16ToF32(<u32>load<u16>(a)), db = f16ToF32(<u32>load<u16>(b));
+  return f32x4(da, db, da, db);
+}
+
 /** y[t .. t + rows − 1, n] for one weight row n against one or two activation rows. */
 // @ts-ignore: decorator
 @inline function rowSmall(bits: i32, rows: i32, y: usize, qs: usize, ds: usize, offsets: usize, w: usize, wd: usize, copies: bool, t: i32, N: i32, K: i32, n: i32): void {
@@ -140,8 +147,7 @@ import { hsum, madd } from "./simd";
   let xb = qs + <usize>t * xRow, db = ds + <usize>t * dRow, sb = offsets + <usize>t * sRow, sd = wd + <usize>n * dRow;
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
   for (; wb < pairsEnd; wb += 2 * blockBytes, xb += 64, db += 8, sb += 32, sd += 8) {
-    const d2 = copies ? v128.load64_splat(sd)
-      : f32x4(f16ToF32(<u32>load<u16>(wb)), f16ToF32(<u32>load<u16>(wb + blockBytes)), f16ToF32(<u32>load<u16>(wb)), f16ToF32(<u32>load<u16>(wb + blockBytes)));
+    const d2 = copies ? v128.load64_splat(sd) : halfPairSplat(wb, wb + blockBytes);
     a0 = twoSmall(bits, blockBytes, a0, wb, d2, xb, sb, db);
     if (rows > 1) a1 = twoSmall(bits, blockBytes, a1, wb, d2, xb + xRow, sb + sRow, db + dRow);
   }
