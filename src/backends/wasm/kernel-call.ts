@@ -36,28 +36,61 @@ export function chunkCount(job: KernelJob, threads: number, work: number): numbe
   return Math.min(Math.ceil(job.rows / job.align), wanted);
 }
 
-const CHUNKS_PER_THREAD = 4;
+// chunks of ≥ 2^16 work units (~5 µs), up to 32 per thread: the last chunk taken bounds how long the other
+// threads wait at the end (with 4 per thread, the 32000-row classifier's chunks took ~300 µs each)
+const CHUNKS_PER_THREAD = 32;
 const CHUNK_MIN_WORK = 1 << 16;
 
+/** The first row of chunk c of `chunks` (c = chunks: the end of the last). */
+export function chunkStart(rows: number, align: number, chunk: number, chunks: number): number {
+  return Math.min(rows, Math.floor((Math.ceil(rows / align) * chunk) / chunks) * align);
+}
+
+/** Chunk c covers rows chunkRange(…) = [chunkStart(c), chunkStart(c + 1)). */
 export function chunkRange(job: KernelJob, chunk: number, chunks: number): [number, number] {
-  const units = Math.ceil(job.rows / job.align);
-  const start = Math.floor((units * chunk) / chunks) * job.align;
-  const end = Math.min(job.rows, Math.floor((units * (chunk + 1)) / chunks) * job.align);
-  return [Math.min(start, job.rows), end];
+  return [chunkStart(job.rows, job.align, chunk, chunks), chunkStart(job.rows, job.align, chunk + 1, chunks)];
 }
 
-/** Takes and runs chunks of the posted job until the counter passes the last one. */
-export function runChunks(kernels: Exports, ctrl: Int32Array, job: KernelJob, chunks: number, thread: number): void {
-  for (let c = Atomics.add(ctrl, CTRL.next, 1); c < chunks; c = Atomics.add(ctrl, CTRL.next, 1)) {
-    const [r0, r1] = chunkRange(job, c, chunks);
-    runRows(kernels, job, r0, r1, thread);
+/**
+ * One thread's means of calling kernels without allocating: the kernels by id, and for each argument count
+ * n an array of n + 3 numbers (the arguments, then r0, r1 and the thread) handed to Function.apply. A decode
+ * step posts ~100 jobs; garbage made per job woke the collector, whose helper threads then took a core
+ * from a compute thread in the middle of a product.
+ */
+export class KernelCaller {
+  private readonly byId: ((...args: number[]) => void)[];
+  private readonly frames: number[][];
+
+  constructor(kernels: Exports, readonly thread: number) {
+    this.byId = KERNEL_IDS.map((name) => kernels[name] ?? (() => { throw new Error(`wasm kernel ${name} missing`); }));
+    this.frames = Array.from({ length: MAX_ARGS + 1 }, (_, n) => new Array<number>(n + 3).fill(0));
   }
-}
 
-/** Runs rows r0 .. r1 − 1 of a job with a module's exports, as thread `thread` (a kernel that does not
- *  declare the thread parameter ignores it: WebAssembly drops extra arguments from JavaScript). */
-export function runRows(kernels: Exports, job: KernelJob, r0: number, r1: number, thread: number): void {
-  if (r1 > r0) kernels[job.kernel]!(...job.args, r0, r1, thread);
+  /** Runs rows r0 .. r1 − 1 of a job given as an object. */
+  runRows(job: KernelJob, r0: number, r1: number): void {
+    if (r1 <= r0) return;
+    const frame = this.frames[job.args.length]!;
+    for (let i = 0; i < job.args.length; i++) frame[i] = job.args[i]!;
+    this.call(KERNEL_IDS.indexOf(job.kernel), frame, job.args.length, r0, r1);
+  }
+
+  /** Takes and runs chunks of the job posted in the control block until the counter passes the last one. */
+  runPostedChunks(ctrl: Int32Array): void {
+    const argc = ctrl[CTRL.argCount]!, id = ctrl[CTRL.kernel]!, rows = ctrl[CTRL.rows]!, align = ctrl[CTRL.align]!, chunks = ctrl[CTRL.chunks]!;
+    const frame = this.frames[argc]!;
+    for (let i = 0; i < argc; i++) frame[i] = ctrl[CTRL.args + i]!;
+    for (let c = Atomics.add(ctrl, CTRL.next, 1); c < chunks; c = Atomics.add(ctrl, CTRL.next, 1)) {
+      const r0 = chunkStart(rows, align, c, chunks), r1 = chunkStart(rows, align, c + 1, chunks);
+      if (r1 > r0) this.call(id, frame, argc, r0, r1);
+    }
+  }
+
+  private call(id: number, frame: number[], argc: number, r0: number, r1: number): void {
+    frame[argc] = r0;
+    frame[argc + 1] = r1;
+    frame[argc + 2] = this.thread;
+    this.byId[id]!.apply(null, frame); // a kernel that does not declare the thread parameter ignores it
+  }
 }
 
 // Control block layout (Int32Array over a SharedArrayBuffer)
@@ -70,11 +103,5 @@ export function writeJob(ctrl: Int32Array, job: KernelJob): void {
   ctrl[CTRL.rows] = job.rows;
   ctrl[CTRL.align] = job.align;
   ctrl[CTRL.argCount] = job.args.length;
-  job.args.forEach((v, i) => (ctrl[CTRL.args + i] = v));
-}
-
-export function readJob(ctrl: Int32Array): KernelJob {
-  const args: number[] = [];
-  for (let i = 0; i < ctrl[CTRL.argCount]!; i++) args.push(ctrl[CTRL.args + i]!);
-  return { kernel: KERNEL_IDS[ctrl[CTRL.kernel]!]!, args, rows: ctrl[CTRL.rows]!, align: ctrl[CTRL.align]! };
+  for (let i = 0; i < job.args.length; i++) ctrl[CTRL.args + i] = job.args[i]!;
 }

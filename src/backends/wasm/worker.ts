@@ -4,11 +4,13 @@
  * done, and sleeps again. (Workers are unref'd: they never keep the process alive.)
  */
 import { workerData } from "node:worker_threads";
-import { CTRL, EXIT, readJob, runChunks } from "./kernel-call.js";
+import { CTRL, EXIT, KernelCaller } from "./kernel-call.js";
 
 const { module, memory, control, index, generation } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; index: number; generation: number };
 const kernels = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error("wasm kernel aborted"); } } }).exports as Record<string, (...args: number[]) => void>;
 const ctrl = new Int32Array(control);
+// thread 0 is the main thread; worker `index` (1-based) takes chunks alongside it
+const caller = new KernelCaller(kernels, index);
 // subtle: start from the generation at spawn time, not the current one: a job posted while this thread
 // was still starting must not be missed (the main thread posts one job at a time and waits for it)
 let seen = generation;
@@ -19,7 +21,7 @@ let seen = generation;
 function nextGeneration(): number {
   const spinUntil = performance.now() + 2;
   while (performance.now() < spinUntil) {
-    for (let i = 0; i < 256; i++) {
+    for (let i = 0; i < 1024; i++) {
       const g = Atomics.load(ctrl, CTRL.generation);
       if (g !== seen) return g;
     }
@@ -31,9 +33,7 @@ function nextGeneration(): number {
 for (;;) {
   seen = nextGeneration();
   if (ctrl[CTRL.kernel] === EXIT) break;
-  const job = readJob(ctrl);
-  // thread 0 is the main thread; worker `index` (1-based) takes chunks alongside it
-  runChunks(kernels, ctrl, job, ctrl[CTRL.chunks]!, index);
+  caller.runPostedChunks(ctrl);
   Atomics.add(ctrl, CTRL.done, 1);
   Atomics.notify(ctrl, CTRL.done);
 }
