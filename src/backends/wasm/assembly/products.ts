@@ -15,65 +15,121 @@ import { f16ToF32 } from "./half";
 import { tile32, tileQ4K, tileQ6K } from "./matmul";
 import { tileSmall, tileQ4K as tileQ4KRelaxed, tileQ6K as tileQ6KRelaxed } from "./matmul-relaxed";
 
-// @ts-ignore: decorator
-@inline const Q8_0 = 0, Q4_0 = 1, Q5_0 = 2, Q4_K = 3, Q6_K = 4, Q4_0_I8 = 5, Q5_0_I8 = 6, Q4_K_I8 = 7, Q6_K_I8 = 8;
-
 export function matmul_q8_0(y: usize, qs: usize, ds: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q8_0, y, qs, ds, 0, w, wd, T, N, K, n0, n1);
+  tiles32(8, y, qs, ds, w, wd, T, N, K, n0, n1);
 }
 export function matmul_q4_0(y: usize, qs: usize, ds: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q4_0, y, qs, ds, 0, w, wd, T, N, K, n0, n1);
+  tiles32(4, y, qs, ds, w, wd, T, N, K, n0, n1);
 }
 export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q5_0, y, qs, ds, 0, w, wd, T, N, K, n0, n1);
+  tiles32(5, y, qs, ds, w, wd, T, N, K, n0, n1);
 }
 /** bsums: Σ q per 32 of the activations (quantize_q8_k). */
 export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q4_K, y, qs, ds, bsums, w, wd, T, N, K, n0, n1);
+  for (let t = 0; t < T; t += TILE) {
+    const rows = min(TILE, T - t);
+    if (wd) {
+      if (rows == 4) tileQ4K(4, y, qs, ds, bsums, w, wd, true, t, N, K, n0, n1);
+      else if (rows == 3) tileQ4K(3, y, qs, ds, bsums, w, wd, true, t, N, K, n0, n1);
+      else if (rows == 2) tileQ4K(2, y, qs, ds, bsums, w, wd, true, t, N, K, n0, n1);
+      else tileQ4K(1, y, qs, ds, bsums, w, wd, true, t, N, K, n0, n1);
+    } else {
+      if (rows == 4) tileQ4K(4, y, qs, ds, bsums, w, 0, false, t, N, K, n0, n1);
+      else if (rows == 3) tileQ4K(3, y, qs, ds, bsums, w, 0, false, t, N, K, n0, n1);
+      else if (rows == 2) tileQ4K(2, y, qs, ds, bsums, w, 0, false, t, N, K, n0, n1);
+      else tileQ4K(1, y, qs, ds, bsums, w, 0, false, t, N, K, n0, n1);
+    }
+  }
 }
 export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q6_K, y, qs, ds, 0, w, 0, T, N, K, n0, n1);
+  for (let t = 0; t < T; t += TILE) {
+    const rows = min(TILE, T - t);
+    if (rows == 4) tileQ6K(4, y, qs, ds, w, t, N, K, n0, n1);
+    else if (rows == 3) tileQ6K(3, y, qs, ds, w, t, N, K, n0, n1);
+    else if (rows == 2) tileQ6K(2, y, qs, ds, w, t, N, K, n0, n1);
+    else tileQ6K(1, y, qs, ds, w, t, N, K, n0, n1);
+  }
 }
 
+// The *_i8 products exist only in the relaxed build (the plain build's bodies are unreachable).
 /** offsets: 8 · Σ q per four activations, 8 × i16 per block (quantize_q8_0_i8). */
 export function matmul_q4_0_i8(y: usize, qs: usize, ds: usize, offsets: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q4_0_I8, y, qs, ds, offsets, w, wd, T, N, K, n0, n1);
+  if (ASC_FEATURE_RELAXED_SIMD) tilesSmall(4, y, qs, ds, offsets, w, wd, T, N, K, n0, n1);
+  else unreachable();
 }
 export function matmul_q5_0_i8(y: usize, qs: usize, ds: usize, offsets: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q5_0_I8, y, qs, ds, offsets, w, wd, T, N, K, n0, n1);
+  if (ASC_FEATURE_RELAXED_SIMD) tilesSmall(5, y, qs, ds, offsets, w, wd, T, N, K, n0, n1);
+  else unreachable();
 }
 /** sums16: Σ q per 16 of the activations, i16 (quantize_q8_k_i8). */
 export function matmul_q4_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q4_K_I8, y, qs, ds, sums16, w, wd, T, N, K, n0, n1);
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    for (let t = 0; t < T; t += TILE) {
+      const rows = min(TILE, T - t);
+      if (wd) {
+        if (rows == 4) tileQ4KRelaxed(4, y, qs, ds, sums16, w, wd, true, t, N, K, n0, n1);
+        else if (rows == 3) tileQ4KRelaxed(3, y, qs, ds, sums16, w, wd, true, t, N, K, n0, n1);
+        else if (rows == 2) tileQ4KRelaxed(2, y, qs, ds, sums16, w, wd, true, t, N, K, n0, n1);
+        else tileQ4KRelaxed(1, y, qs, ds, sums16, w, wd, true, t, N, K, n0, n1);
+      } else {
+        if (rows == 4) tileQ4KRelaxed(4, y, qs, ds, sums16, w, 0, false, t, N, K, n0, n1);
+        else if (rows == 3) tileQ4KRelaxed(3, y, qs, ds, sums16, w, 0, false, t, N, K, n0, n1);
+        else if (rows == 2) tileQ4KRelaxed(2, y, qs, ds, sums16, w, 0, false, t, N, K, n0, n1);
+        else tileQ4KRelaxed(1, y, qs, ds, sums16, w, 0, false, t, N, K, n0, n1);
+      }
+    }
+  } else unreachable();
 }
 export function matmul_q6_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  tiles(Q6_K_I8, y, qs, ds, sums16, w, 0, T, N, K, n0, n1);
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    for (let t = 0; t < T; t += TILE) {
+      const rows = min(TILE, T - t);
+      if (rows == 4) tileQ6KRelaxed(4, y, qs, ds, sums16, w, t, N, K, n0, n1);
+      else if (rows == 3) tileQ6KRelaxed(3, y, qs, ds, sums16, w, t, N, K, n0, n1);
+      else if (rows == 2) tileQ6KRelaxed(2, y, qs, ds, sums16, w, t, N, K, n0, n1);
+      else tileQ6KRelaxed(1, y, qs, ds, sums16, w, t, N, K, n0, n1);
+    }
+  } else unreachable();
 }
 
+// The row-tile dispatch of the 32-weight-block formats: kind (8, 4, 5) / bits (4, 5) is a constant at each
+// call above, so each export inlines only its own format's tiles. (Dispatching every format inside one shared
+// inlined switch made each export carry all nine formats' tiles until the optimizer removed them: the
+// relaxed build then took ~10 minutes to optimise, against ~25 s for the plain one.)
 // @ts-ignore: decorator
-@inline function tiles(kind: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+@inline function tiles32(kind: i32, y: usize, qs: usize, ds: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   for (let t = 0; t < T; t += TILE) {
     const rows = min(TILE, T - t);
-    if (rows == 4) tile(kind, 4, y, qs, ds, sums, w, wd, t, N, K, n0, n1);
-    else if (rows == 3) tile(kind, 3, y, qs, ds, sums, w, wd, t, N, K, n0, n1);
-    else if (rows == 2) tile(kind, 2, y, qs, ds, sums, w, wd, t, N, K, n0, n1);
-    else tile(kind, 1, y, qs, ds, sums, w, wd, t, N, K, n0, n1);
+    if (wd) {
+      if (rows == 4) tile32(kind, 4, y, qs, ds, w, wd, true, t, N, K, n0, n1);
+      else if (rows == 3) tile32(kind, 3, y, qs, ds, w, wd, true, t, N, K, n0, n1);
+      else if (rows == 2) tile32(kind, 2, y, qs, ds, w, wd, true, t, N, K, n0, n1);
+      else tile32(kind, 1, y, qs, ds, w, wd, true, t, N, K, n0, n1);
+    } else {
+      if (rows == 4) tile32(kind, 4, y, qs, ds, w, 0, false, t, N, K, n0, n1);
+      else if (rows == 3) tile32(kind, 3, y, qs, ds, w, 0, false, t, N, K, n0, n1);
+      else if (rows == 2) tile32(kind, 2, y, qs, ds, w, 0, false, t, N, K, n0, n1);
+      else tile32(kind, 1, y, qs, ds, w, 0, false, t, N, K, n0, n1);
+    }
   }
 }
 
 // @ts-ignore: decorator
-@inline function tile(kind: i32, rows: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  // each tile but q6_k's in two copies, with and without the f32 scale copies (a constant inside each)
-  if (kind == Q8_0) { if (wd) tile32(8, rows, y, qs, ds, w, wd, true, t, N, K, n0, n1); else tile32(8, rows, y, qs, ds, w, 0, false, t, N, K, n0, n1); }
-  else if (kind == Q4_0) { if (wd) tile32(4, rows, y, qs, ds, w, wd, true, t, N, K, n0, n1); else tile32(4, rows, y, qs, ds, w, 0, false, t, N, K, n0, n1); }
-  else if (kind == Q5_0) { if (wd) tile32(5, rows, y, qs, ds, w, wd, true, t, N, K, n0, n1); else tile32(5, rows, y, qs, ds, w, 0, false, t, N, K, n0, n1); }
-  else if (kind == Q4_K) { if (wd) tileQ4K(rows, y, qs, ds, sums, w, wd, true, t, N, K, n0, n1); else tileQ4K(rows, y, qs, ds, sums, w, 0, false, t, N, K, n0, n1); }
-  else if (kind == Q6_K) tileQ6K(rows, y, qs, ds, w, t, N, K, n0, n1);
-  else if (!ASC_FEATURE_RELAXED_SIMD) unreachable(); // the *_i8 kinds exist only in the relaxed build
-  else if (kind == Q4_0_I8) { if (wd) tileSmall(4, rows, y, qs, ds, sums, w, wd, true, t, N, K, n0, n1); else tileSmall(4, rows, y, qs, ds, sums, w, 0, false, t, N, K, n0, n1); }
-  else if (kind == Q5_0_I8) { if (wd) tileSmall(5, rows, y, qs, ds, sums, w, wd, true, t, N, K, n0, n1); else tileSmall(5, rows, y, qs, ds, sums, w, 0, false, t, N, K, n0, n1); }
-  else if (kind == Q4_K_I8) { if (wd) tileQ4KRelaxed(rows, y, qs, ds, sums, w, wd, true, t, N, K, n0, n1); else tileQ4KRelaxed(rows, y, qs, ds, sums, w, 0, false, t, N, K, n0, n1); }
-  else tileQ6KRelaxed(rows, y, qs, ds, sums, w, t, N, K, n0, n1);
+@inline function tilesSmall(bits: i32, y: usize, qs: usize, ds: usize, offsets: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  for (let t = 0; t < T; t += TILE) {
+    const rows = min(TILE, T - t);
+    if (wd) {
+      if (rows == 4) tileSmall(bits, 4, y, qs, ds, offsets, w, wd, true, t, N, K, n0, n1);
+      else if (rows == 3) tileSmall(bits, 3, y, qs, ds, offsets, w, wd, true, t, N, K, n0, n1);
+      else if (rows == 2) tileSmall(bits, 2, y, qs, ds, offsets, w, wd, true, t, N, K, n0, n1);
+      else tileSmall(bits, 1, y, qs, ds, offsets, w, wd, true, t, N, K, n0, n1);
+    } else {
+      if (rows == 4) tileSmall(bits, 4, y, qs, ds, offsets, w, 0, false, t, N, K, n0, n1);
+      else if (rows == 3) tileSmall(bits, 3, y, qs, ds, offsets, w, 0, false, t, N, K, n0, n1);
+      else if (rows == 2) tileSmall(bits, 2, y, qs, ds, offsets, w, 0, false, t, N, K, n0, n1);
+      else tileSmall(bits, 1, y, qs, ds, offsets, w, 0, false, t, N, K, n0, n1);
+    }
+  }
 }
 
 /**
