@@ -26,20 +26,7 @@ export function matmul_q5_0(y: usize, qs: usize, ds: usize, w: usize, wd: usize,
 }
 /** bsums: Σ q per 32 of the activations (quantize_q8_k). */
 export function matmul_q4_k(y: usize, qs: usize, ds: usize, bsums: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  for (let t = 0; t < T; t += TILE) {
-    const rows = min(TILE, T - t);
-    if (wd) {
-      if (rows == 4) tileQ4K(4, y, qs, ds, bsums, w, wd, true, t, N, K, n0, n1);
-      else if (rows == 3) tileQ4K(3, y, qs, ds, bsums, w, wd, true, t, N, K, n0, n1);
-      else if (rows == 2) tileQ4K(2, y, qs, ds, bsums, w, wd, true, t, N, K, n0, n1);
-      else tileQ4K(1, y, qs, ds, bsums, w, wd, true, t, N, K, n0, n1);
-    } else {
-      if (rows == 4) tileQ4K(4, y, qs, ds, bsums, w, 0, false, t, N, K, n0, n1);
-      else if (rows == 3) tileQ4K(3, y, qs, ds, bsums, w, 0, false, t, N, K, n0, n1);
-      else if (rows == 2) tileQ4K(2, y, qs, ds, bsums, w, 0, false, t, N, K, n0, n1);
-      else tileQ4K(1, y, qs, ds, bsums, w, 0, false, t, N, K, n0, n1);
-    }
-  }
+  tilesQ4K(false, y, qs, ds, bsums, w, wd, T, N, K, n0, n1);
 }
 export function matmul_q6_k(y: usize, qs: usize, ds: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   for (let t = 0; t < T; t += TILE) {
@@ -63,22 +50,8 @@ export function matmul_q5_0_i8(y: usize, qs: usize, ds: usize, offsets: usize, w
 }
 /** sums16: Σ q per 16 of the activations, i16 (quantize_q8_k_i8). */
 export function matmul_q4_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    for (let t = 0; t < T; t += TILE) {
-      const rows = min(TILE, T - t);
-      if (wd) {
-        if (rows == 4) tileQ4KRelaxed(4, y, qs, ds, sums16, w, wd, true, t, N, K, n0, n1);
-        else if (rows == 3) tileQ4KRelaxed(3, y, qs, ds, sums16, w, wd, true, t, N, K, n0, n1);
-        else if (rows == 2) tileQ4KRelaxed(2, y, qs, ds, sums16, w, wd, true, t, N, K, n0, n1);
-        else tileQ4KRelaxed(1, y, qs, ds, sums16, w, wd, true, t, N, K, n0, n1);
-      } else {
-        if (rows == 4) tileQ4KRelaxed(4, y, qs, ds, sums16, w, 0, false, t, N, K, n0, n1);
-        else if (rows == 3) tileQ4KRelaxed(3, y, qs, ds, sums16, w, 0, false, t, N, K, n0, n1);
-        else if (rows == 2) tileQ4KRelaxed(2, y, qs, ds, sums16, w, 0, false, t, N, K, n0, n1);
-        else tileQ4KRelaxed(1, y, qs, ds, sums16, w, 0, false, t, N, K, n0, n1);
-      }
-    }
-  } else unreachable();
+  if (ASC_FEATURE_RELAXED_SIMD) tilesQ4K(true, y, qs, ds, sums16, w, wd, T, N, K, n0, n1);
+  else unreachable();
 }
 export function matmul_q6_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
   if (ASC_FEATURE_RELAXED_SIMD) {
@@ -112,6 +85,29 @@ export function matmul_q6_k_i8(y: usize, qs: usize, ds: usize, sums16: usize, w:
       else tile32(kind, 1, y, qs, ds, w, 0, false, t, N, K, n0, n1);
     }
   }
+}
+
+/** q4_k's tiles: the plain build's (sums: Σ q per 32) or, with `relaxed`, the relaxed build's (Σ q per 16). */
+// @ts-ignore: decorator
+@inline function tilesQ4K(relaxed: bool, y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  for (let t = 0; t < T; t += TILE) {
+    const rows = min(TILE, T - t);
+    const copies = wd != 0;
+    if (rows == 4) tileQ4KOf(relaxed, 4, y, qs, ds, sums, w, wd, copies, t, N, K, n0, n1);
+    else if (rows == 3) tileQ4KOf(relaxed, 3, y, qs, ds, sums, w, wd, copies, t, N, K, n0, n1);
+    else if (rows == 2) tileQ4KOf(relaxed, 2, y, qs, ds, sums, w, wd, copies, t, N, K, n0, n1);
+    else tileQ4KOf(relaxed, 1, y, qs, ds, sums, w, wd, copies, t, N, K, n0, n1);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function tileQ4KOf(relaxed: bool, rows: i32, y: usize, qs: usize, ds: usize, sums: usize, w: usize, wd: usize, copies: bool, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  if (relaxed) {
+    if (!ASC_FEATURE_RELAXED_SIMD) unreachable();
+    else if (copies) tileQ4KRelaxed(rows, y, qs, ds, sums, w, wd, true, t, N, K, n0, n1);
+    else tileQ4KRelaxed(rows, y, qs, ds, sums, w, 0, false, t, N, K, n0, n1);
+  } else if (copies) tileQ4K(rows, y, qs, ds, sums, w, wd, true, t, N, K, n0, n1);
+  else tileQ4K(rows, y, qs, ds, sums, w, 0, false, t, N, K, n0, n1);
 }
 
 // @ts-ignore: decorator
