@@ -13,7 +13,7 @@ import type { Backend, RopeStyle } from "../tensor/backend.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Tracer } from "../trace/trace.js";
 import type { KvCache } from "./kv-cache.js";
-import { linear } from "./linear.js";
+import { linear, linears } from "./linear.js";
 import { positionRange } from "./positions.js";
 
 export interface AttentionWeights {
@@ -65,9 +65,8 @@ export function attention(
 export function batchedAttention(backend: Backend, x: Float32Array, segments: readonly AttentionSegment[], w: AttentionWeights, cfg: AttentionConfig, layer: number, tracer: Tracer): Float32Array {
   const { nHead, nKvHead, headDim } = cfg;
   const rows = segments.reduce((n, s) => n + s.T, 0);
-  const q = linear(backend, x, rows, w.wq, w.bq); // (rows, H, hs)
-  const k = linear(backend, x, rows, w.wk, w.bk); // (rows, Hkv, hs)
-  const v = linear(backend, x, rows, w.wv, w.bv); // (rows, Hkv, hs)
+  // q (rows, H, hs), k and v (rows, Hkv, hs)
+  const [q, k, v] = linears(backend, x, rows, [w.wq, w.wk, w.wv], [w.bq, w.bk, w.bv]) as [Float32Array, Float32Array, Float32Array];
   if (cfg.rope) {
     const positions = new Int32Array(rows);
     for (const s of segments) positions.set(positionRange(s.pos0, s.T), s.row0);

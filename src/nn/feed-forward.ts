@@ -5,7 +5,7 @@
  */
 import type { Backend } from "../tensor/backend.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { linear } from "./linear.js";
+import { linear, linears } from "./linear.js";
 
 export interface GeluMlpWeights {
   readonly fc: Tensor; // (F, C)
@@ -29,8 +29,7 @@ export function geluMlp(backend: Backend, x: Float32Array, T: number, w: GeluMlp
 
 /** y (T, C) = down(SiLU(gate(x)) ⊙ up(x)). */
 export function swiGlu(backend: Backend, x: Float32Array, T: number, w: SwiGluWeights): Float32Array {
-  const gate = linear(backend, x, T, w.gate); // (T, F)
-  const up = linear(backend, x, T, w.up); // (T, F)
+  const [gate, up] = linears(backend, x, T, [w.gate, w.up]) as [Float32Array, Float32Array]; // (T, F) each
   backend.swiglu(gate, gate, up); // SiLU(gate) ⊙ up in one pass
   return linear(backend, gate, T, w.down); // (T, C)
 }

@@ -13,6 +13,15 @@ export function linear(backend: Backend, x: Float32Array, T: number, w: Tensor, 
   return y;
 }
 
+/** The linear layers [x · W₁ᵀ + b₁, x · W₂ᵀ + b₂, …] of one input (q, k, v; gate, up), computed together
+ *  (Backend.matmuls: the input prepared once). */
+export function linears(backend: Backend, x: Float32Array, T: number, ws: readonly Tensor[], biases: readonly (Float32Array | undefined)[] = []): Float32Array[] {
+  const ys = ws.map((w) => new Float32Array(T * w.rows));
+  backend.matmuls(ys, x, ws, T);
+  ys.forEach((y, i) => biases[i] && backend.addBias(y, biases[i]!));
+  return ys;
+}
+
 /** x (T, C) = table (V, C)[ids]. */
 export function embedding(backend: Backend, table: Tensor, ids: readonly number[]): Float32Array {
   const x = new Float32Array(ids.length * table.rowLength);

@@ -40,6 +40,10 @@ export interface Backend {
   /** y (T, N) = x (T, K) · Wᵀ, W (N, K) in any dtype. */
   matmul(y: Float32Array, x: Float32Array, w: Tensor, T: number): void;
 
+  /** ys[i] (T, Nᵢ) = x (T, K) · Wᵢᵀ: several products of one input (q, k, v; gate, up), which a backend may
+   *  prepare once and run together. Same results as matmul on each. */
+  matmuls(ys: readonly Float32Array[], x: Float32Array, ws: readonly Tensor[], T: number): void;
+
   /** out (n, C): row ids[i] of the table W (V, C), dequantized. */
   embedding(out: Float32Array, w: Tensor, ids: readonly number[]): void;
 

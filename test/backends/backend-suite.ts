@@ -113,6 +113,26 @@ export function backendSuite(name: string, make: () => Backend): void {
     }
   });
 
+  test(`${name}: matmuls of one input equal matmul on each weight, bit for bit (shared activations, mixed formats, one or several rows)`, () => {
+    // sizes past the wasm backend's parallel threshold, so that the products run as one job of several parts
+    const rng = new Rng(107);
+    const groups: DType[][] = [["q4_0", "q4_0", "q4_0"], ["q4_k", "q6_k", "q4_k"], ["f16", "f16"], ["bf16", "f16"], ["q8_0", "q4_0", "f32", "q5_0"], ["f32", "f32"]];
+    for (const dtypes of groups) {
+      for (const T of [1, 5]) {
+        const K = 512;
+        const ws = dtypes.map((dtype, i) => randomWeight(rng, dtype, 96 + 37 * i, K));
+        const x = randoms(rng, T * K);
+        const together = ws.map((w) => new Float32Array(T * w.rows));
+        backend.matmuls(together, x, ws, T);
+        ws.forEach((w, i) => {
+          const alone = new Float32Array(T * w.rows);
+          backend.matmul(alone, x, w, T);
+          assert.deepEqual(together[i], alone, `${dtypes.join("+")} T=${T}: product ${i} (${w.dtype})`);
+        });
+      }
+    }
+  });
+
   test(`${name}: f16 and bf16 weights convert exactly (every finite pattern, read back through one-hot products)`, () => {
     for (const dtype of ["f16", "bf16"] as const) {
       const patterns = Array.from({ length: 65536 }, (_, h) => h).filter((h) => (dtype === "f16" ? ((h >> 10) & 0x1f) !== 0x1f : ((h >> 7) & 0xff) !== 0xff));

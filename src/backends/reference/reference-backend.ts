@@ -15,6 +15,10 @@ const fround = Math.fround;
 export class ReferenceBackend implements Backend {
   readonly name: string = "reference";
 
+  matmuls(ys: readonly Float32Array[], x: Float32Array, ws: readonly Tensor[], T: number): void {
+    ws.forEach((w, i) => this.matmul(ys[i]!, x, w, T));
+  }
+
   matmul(y: Float32Array, x: Float32Array, w: Tensor, T: number): void {
     const [N, K] = [w.rows, w.rowLength];
     if (x.length < T * K || y.length < T * N) throw new Error(`matmul: x (${T}, ${K}) or y (${T}, ${N}) too short`);

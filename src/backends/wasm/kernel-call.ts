@@ -59,29 +59,42 @@ export function chunkRange(job: KernelJob, chunk: number, chunks: number): [numb
  */
 export class KernelCaller {
   private readonly byId: ((...args: number[]) => void)[];
-  private readonly frames: number[][];
+  private readonly frames: number[][][]; // [job slot][argument count]
+  private readonly ends = new Int32Array(MAX_JOBS); // each posted job's chunks end before ends[j]
 
   constructor(kernels: Exports, readonly thread: number) {
     this.byId = KERNEL_IDS.map((name) => kernels[name] ?? (() => { throw new Error(`wasm kernel ${name} missing`); }));
-    this.frames = Array.from({ length: MAX_ARGS + 1 }, (_, n) => new Array<number>(n + 3).fill(0));
+    this.frames = Array.from({ length: MAX_JOBS }, () => Array.from({ length: MAX_ARGS + 1 }, (_, n) => new Array<number>(n + 3).fill(0)));
   }
 
   /** Runs rows r0 .. r1 − 1 of a job given as an object. */
   runRows(job: KernelJob, r0: number, r1: number): void {
     if (r1 <= r0) return;
-    const frame = this.frames[job.args.length]!;
+    const frame = this.frames[0]![job.args.length]!;
     for (let i = 0; i < job.args.length; i++) frame[i] = job.args[i]!;
     this.call(KERNEL_IDS.indexOf(job.kernel), frame, job.args.length, r0, r1);
   }
 
-  /** Takes and runs chunks of the job posted in the control block until the counter passes the last one. */
+  /**
+   * Takes and runs chunks of the jobs posted in the control block until the counter passes the last one.
+   * Chunks are numbered across the jobs in order: job j's come after job j − 1's.
+   */
   runPostedChunks(ctrl: Int32Array): void {
-    const argc = ctrl[CTRL.argCount]!, id = ctrl[CTRL.kernel]!, rows = ctrl[CTRL.rows]!, align = ctrl[CTRL.align]!, chunks = ctrl[CTRL.chunks]!;
-    const frame = this.frames[argc]!;
-    for (let i = 0; i < argc; i++) frame[i] = ctrl[CTRL.args + i]!;
-    for (let c = Atomics.add(ctrl, CTRL.next, 1); c < chunks; c = Atomics.add(ctrl, CTRL.next, 1)) {
-      const r0 = chunkStart(rows, align, c, chunks), r1 = chunkStart(rows, align, c + 1, chunks);
-      if (r1 > r0) this.call(id, frame, argc, r0, r1);
+    const jobs = ctrl[CTRL.jobs]!;
+    let total = 0;
+    for (let j = 0; j < jobs; j++) {
+      const at = CTRL.job0 + j * JOB.size, argc = ctrl[at + JOB.argCount]!, frame = this.frames[j]![argc]!;
+      for (let i = 0; i < argc; i++) frame[i] = ctrl[at + JOB.args + i]!;
+      total += ctrl[at + JOB.chunks]!;
+      this.ends[j] = total;
+    }
+    for (let c = Atomics.add(ctrl, CTRL.next, 1); c < total; c = Atomics.add(ctrl, CTRL.next, 1)) {
+      let j = 0;
+      while (c >= this.ends[j]!) j++;
+      const at = CTRL.job0 + j * JOB.size, argc = ctrl[at + JOB.argCount]!, rows = ctrl[at + JOB.rows]!, align = ctrl[at + JOB.align]!, chunks = ctrl[at + JOB.chunks]!;
+      const local = c - (this.ends[j]! - chunks);
+      const r0 = chunkStart(rows, align, local, chunks), r1 = chunkStart(rows, align, local + 1, chunks);
+      if (r1 > r0) this.call(ctrl[at + JOB.kernel]!, this.frames[j]![argc]!, argc, r0, r1);
     }
   }
 
@@ -93,15 +106,27 @@ export class KernelCaller {
   }
 }
 
-// Control block layout (Int32Array over a SharedArrayBuffer)
-export const CTRL = { generation: 0, done: 1, kernel: 2, rows: 3, align: 4, argCount: 5, next: 6, chunks: 7, args: 8, size: 8 + MAX_ARGS } as const;
+/** The most jobs posted at once (matmuls: q, k, v of one input). */
+export const MAX_JOBS = 4;
+
+// Control block layout (Int32Array over a SharedArrayBuffer): the counters, then MAX_JOBS job slots
+export const JOB = { kernel: 0, rows: 1, align: 2, argCount: 3, chunks: 4, args: 5, size: 5 + MAX_ARGS } as const;
+export const CTRL = { generation: 0, done: 1, next: 2, jobs: 3, job0: 4, size: 4 + MAX_JOBS * JOB.size } as const;
+/** Written as the job count: the workers stop. */
 export const EXIT = -1;
 
-export function writeJob(ctrl: Int32Array, job: KernelJob): void {
-  if (job.args.length > MAX_ARGS) throw new Error(`kernel ${job.kernel}: ${job.args.length} arguments, at most ${MAX_ARGS}`);
-  ctrl[CTRL.kernel] = KERNEL_IDS.indexOf(job.kernel);
-  ctrl[CTRL.rows] = job.rows;
-  ctrl[CTRL.align] = job.align;
-  ctrl[CTRL.argCount] = job.args.length;
-  for (let i = 0; i < job.args.length; i++) ctrl[CTRL.args + i] = job.args[i]!;
+/** Writes jobs (with their chunk counts) into the control block's slots. */
+export function writeJobs(ctrl: Int32Array, jobs: readonly KernelJob[], chunks: readonly number[]): void {
+  if (jobs.length > MAX_JOBS) throw new Error(`${jobs.length} jobs posted at once, at most ${MAX_JOBS}`);
+  ctrl[CTRL.jobs] = jobs.length;
+  jobs.forEach((job, j) => {
+    if (job.args.length > MAX_ARGS) throw new Error(`kernel ${job.kernel}: ${job.args.length} arguments, at most ${MAX_ARGS}`);
+    const at = CTRL.job0 + j * JOB.size;
+    ctrl[at + JOB.kernel] = KERNEL_IDS.indexOf(job.kernel);
+    ctrl[at + JOB.rows] = job.rows;
+    ctrl[at + JOB.align] = job.align;
+    ctrl[at + JOB.argCount] = job.args.length;
+    ctrl[at + JOB.chunks] = chunks[j]!;
+    for (let i = 0; i < job.args.length; i++) ctrl[at + JOB.args + i] = job.args[i]!;
+  });
 }

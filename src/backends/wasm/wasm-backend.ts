@@ -17,7 +17,7 @@ import { byteSize, DTYPES, type DType } from "../../core/dtype.js";
 import type { AdamWStep, AttentionShape, Backend, BatchShape } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ReferenceBackend } from "../reference/reference-backend.js";
-import { chunkCount, CTRL, EXIT, KernelCaller, writeJob, type KernelJob, type KernelName } from "./kernel-call.js";
+import { chunkCount, CTRL, EXIT, KernelCaller, MAX_JOBS, writeJobs, type KernelJob, type KernelName } from "./kernel-call.js";
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB
@@ -125,7 +125,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
 
   /** Stops the worker threads. */
   dispose(): void {
-    this.ctrl[CTRL.kernel] = EXIT;
+    this.ctrl[CTRL.jobs] = EXIT;
     Atomics.add(this.ctrl, CTRL.generation, 1);
     Atomics.notify(this.ctrl, CTRL.generation);
     for (const w of this.workers) void w.terminate();
@@ -134,11 +134,18 @@ export class WasmBackend extends ReferenceBackend implements Backend {
 
   /** Runs a kernel over all threads: each takes chunks of the rows until none are left (kernel-call.ts). */
   private run(job: KernelJob, work: number): void {
-    const parallel = this.workers.length > 0 && work >= PARALLEL_MIN_WORK && job.rows >= this.threads * job.align;
-    if (!parallel) return this.caller.runRows(job, 0, job.rows);
-    writeJob(this.ctrl, job);
-    const chunks = chunkCount(job, this.threads, work);
-    this.ctrl[CTRL.chunks] = chunks;
+    this.runJobs([job], [work]);
+  }
+
+  /** Runs independent kernel calls as one parallel job: threads take chunks of the first, then the next… */
+  private runJobs(jobs: readonly KernelJob[], works: readonly number[]): void {
+    const work = works.reduce((a, b) => a + b, 0);
+    const parallel = this.workers.length > 0 && work >= PARALLEL_MIN_WORK && jobs.every((job) => job.rows >= this.threads * job.align);
+    if (!parallel) {
+      for (const job of jobs) this.caller.runRows(job, 0, job.rows);
+      return;
+    }
+    writeJobs(this.ctrl, jobs, jobs.map((job, j) => chunkCount(job, this.threads, works[j]!)));
     Atomics.store(this.ctrl, CTRL.next, 0);
     Atomics.store(this.ctrl, CTRL.done, 0);
     Atomics.add(this.ctrl, CTRL.generation, 1);
@@ -413,46 +420,87 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   }
 
   override matmul(y: Float32Array, x: Float32Array, w: Tensor, T: number): void {
-    if (!WASM_MATMUL_DTYPES.has(w.dtype)) return super.matmul(y, x, w, T);
-    const [N, K] = [w.rows, w.rowLength];
-    const wPtr = this.pointerOf(w);
-    const quantized = w.dtype !== "f32" && w.dtype !== "f16" && w.dtype !== "bf16";
-    // one region: activations (f32), outputs (f32), and for quantized weights the activations' 8-bit values
-    // (i16, or i8 for the relaxed build's 4/5/6-bit products), one scale per block, Σ q per 32 (plain
-    // k-quants), per 16 (relaxed k-quants) or per four (q4_0/q5_0 in the relaxed build: 8 × i16 per
-    // block); each part 64-byte aligned
-    const [xBytes, yBytes, qBytes, sBytes] = [align64(T * K * 4), align64(T * N * 4), quantized ? align64(T * K * 2) : 0, quantized ? align64((T * K) / 8) : 0];
-    const offsetBytes = quantized ? align64((T * K) / 2) : 0;
-    const xPtr = this.region("matmul", xBytes + yBytes + qBytes + 3 * sBytes + offsetBytes);
-    const yPtr = xPtr + xBytes, qsPtr = yPtr + yBytes, dsPtr = qsPtr + qBytes, sumsPtr = dsPtr + sBytes, sums16Ptr = sumsPtr + sBytes, offsetsPtr = sums16Ptr + sBytes;
-    new Float32Array(this.memory.buffer, xPtr, T * K).set(x.subarray(0, T * K));
-    const work = N * K * Math.min(T, 4); // a tile of 4 activation rows reads each weight once
-    const rowsOf = (kernel: KernelName, args: number[]): void => this.run({ kernel, args, rows: N, align: 1 }, work);
-    if (w.dtype === "f32") this.run({ kernel: "matmul_f32", args: [yPtr, xPtr, wPtr, T, N, K], rows: N, align: 2 }, work);
-    else if (w.dtype === "bf16" || w.dtype === "f16") {
-      // f16: activations × 2^112 spare every weight its × 2^112 (matmul.ts, F16_PRESCALED), when none can overflow
-      const kind = w.dtype === "bf16" ? 0 : this.kernels.prescale_f16_activations(xPtr, T * K) ? 2 : 1;
-      const rowsF32 = T >= 4 ? this.region("halfRows", this.threads * this.kernels.half_scratch_bytes(K)) : 0; // each thread's widened weight rows and partial sums: used only by 4-row tiles
-      rowsOf("matmul_half", [yPtr, xPtr, wPtr, T, N, K, kind, rowsF32]);
+    this.matmuls([y], x, [w], T);
+  }
+
+  /**
+   * Products of one input with several weights (q, k, v; gate, up) whose activations take the same form
+   * (activationForm): x is copied in and quantized once, and the products run as one parallel job, so a
+   * decode step waits for the threads once per input instead of once per weight. Any other mix runs product
+   * by product; the results never depend on which.
+   */
+  override matmuls(ys: readonly Float32Array[], x: Float32Array, ws: readonly Tensor[], T: number): void {
+    const form = activationForm(ws[0]!.dtype, this.relaxed);
+    const K = ws[0]!.rowLength;
+    if (ws.length > MAX_JOBS || ws.some((w) => w.rowLength !== K || activationForm(w.dtype, this.relaxed) !== form)) {
+      ws.forEach((w, i) => this.matmuls([ys[i]!], x, [w], T));
+      return;
     }
-    else {
+    if (form === undefined) {
+      ws.forEach((w, i) => super.matmul(ys[i]!, x, w, T));
+      return;
+    }
+    // one region: activations (f32), each product's outputs (f32), and for quantized weights the activations'
+    // 8-bit values (i16, or i8 for the relaxed build's 4/5/6-bit products), one scale per block, Σ q per 32
+    // (plain k-quants), per 16 (relaxed k-quants) or per four (q4_0/q5_0 in the relaxed build: 8 × i16 per
+    // block); each part 64-byte aligned
+    const quantized = form !== "f32" && form !== "f16" && form !== "bf16";
+    const yBytes = ws.map((w) => align64(T * w.rows * 4));
+    const [xBytes, qBytes, sBytes, offsetBytes] = [align64(T * K * 4), quantized ? align64(T * K * 2) : 0, quantized ? align64((T * K) / 8) : 0, quantized ? align64((T * K) / 2) : 0];
+    const xPtr = this.region("matmul", xBytes + yBytes.reduce((a, b) => a + b, 0) + qBytes + 3 * sBytes + offsetBytes);
+    const yPtrs: number[] = [];
+    let at = xPtr + xBytes;
+    for (const bytes of yBytes) yPtrs.push(at), (at += bytes);
+    const qsPtr = at, dsPtr = qsPtr + qBytes, sumsPtr = dsPtr + sBytes, sums16Ptr = sumsPtr + sBytes, offsetsPtr = sums16Ptr + sBytes;
+    new Float32Array(this.memory.buffer, xPtr, T * K).set(x.length === T * K ? x : x.subarray(0, T * K));
+    // the activations, once for all the products
+    let halfKind = 0, rowsF32 = 0;
+    if (form === "f16" || form === "bf16") {
+      // f16: activations × 2^112 spare every weight its × 2^112 (matmul.ts, F16_PRESCALED), when none can overflow
+      halfKind = form === "bf16" ? 0 : this.kernels.prescale_f16_activations(xPtr, T * K) ? 2 : 1;
+      rowsF32 = T >= 4 ? this.region("halfRows", this.threads * this.kernels.half_scratch_bytes(K)) : 0; // each thread's widened weight rows and partial sums: used only by 4-row tiles
+    } else if (form === "q8_k_i8") this.kernels.quantize_q8_k_i8(xPtr, qsPtr, dsPtr, sums16Ptr, T, K);
+    else if (form === "q8_0_i8") this.kernels.quantize_q8_0_i8(xPtr, qsPtr, dsPtr, offsetsPtr, T, K);
+    else if (form === "q8_k") this.kernels.quantize_q8_k(xPtr, qsPtr, dsPtr, sumsPtr, T, K);
+    else if (form === "q8_0") this.kernels.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
+    const jobs: KernelJob[] = [], works: number[] = [];
+    ws.forEach((w, i) => {
+      const [N, yPtr, wPtr] = [w.rows, yPtrs[i]!, this.pointerOf(w)];
+      works.push(N * K * Math.min(T, 4)); // a tile of 4 activation rows reads each weight once
+      if (form === "f32") return jobs.push({ kernel: "matmul_f32", args: [yPtr, xPtr, wPtr, T, N, K], rows: N, align: 2 });
+      if (form === "f16" || form === "bf16") return jobs.push({ kernel: "matmul_half", args: [yPtr, xPtr, wPtr, T, N, K, halfKind, rowsF32], rows: N, align: 1 });
       // the weight's pointer, then its scale copies' for the formats that take them (products.ts)
       const weight = SCALE_COPY_FORMATS.has(w.dtype) ? [wPtr, this.scaleCopiesOf(w, wPtr)] : [wPtr];
-      const kQuant = w.dtype === "q4_k" || w.dtype === "q6_k";
-      if (this.relaxed && w.dtype !== "q8_0") {
-        // i8 activations meet the unsigned 4/5/6-bit weights in i16x8.relaxed_dot_i8x16_i7x16_s (matmul-relaxed.ts)
-        if (kQuant) this.kernels.quantize_q8_k_i8(xPtr, qsPtr, dsPtr, sums16Ptr, T, K);
-        else this.kernels.quantize_q8_0_i8(xPtr, qsPtr, dsPtr, offsetsPtr, T, K);
-        rowsOf(`matmul_${w.dtype}_i8` as KernelName, [yPtr, qsPtr, dsPtr, kQuant ? sums16Ptr : offsetsPtr, ...weight, T, N, K]);
-      } else if (kQuant) {
-        // activations are quantized once per product, then every thread reads them
-        this.kernels.quantize_q8_k(xPtr, qsPtr, dsPtr, sumsPtr, T, K);
-        rowsOf(`matmul_${w.dtype}`, w.dtype === "q4_k" ? [yPtr, qsPtr, dsPtr, sumsPtr, ...weight, T, N, K] : [yPtr, qsPtr, dsPtr, ...weight, T, N, K]);
-      } else {
-        this.kernels.quantize_q8_0(xPtr, qsPtr, dsPtr, T, K);
-        rowsOf(`matmul_${w.dtype}` as KernelName, [yPtr, qsPtr, dsPtr, ...weight, T, N, K]);
-      }
-    }
-    y.set(new Float32Array(this.memory.buffer, yPtr, T * N));
+      let args: number[];
+      if (form === "q8_k_i8") args = [yPtr, qsPtr, dsPtr, sums16Ptr, ...weight, T, N, K]; // i8 activations meet the unsigned 4/5/6-bit weights in relaxed_dot (matmul-relaxed.ts)
+      else if (form === "q8_0_i8") args = [yPtr, qsPtr, dsPtr, offsetsPtr, ...weight, T, N, K];
+      else if (w.dtype === "q4_k") args = [yPtr, qsPtr, dsPtr, sumsPtr, ...weight, T, N, K];
+      else args = [yPtr, qsPtr, dsPtr, ...weight, T, N, K];
+      return jobs.push({ kernel: PRODUCT_KERNELS[form === "q8_k_i8" || form === "q8_0_i8" ? 1 : 0].get(w.dtype)!, args, rows: N, align: 1 });
+    });
+    this.runJobs(jobs, works);
+    ws.forEach((w, i) => ys[i]!.set(new Float32Array(this.memory.buffer, yPtrs[i]!, T * w.rows)));
   }
 }
+
+/**
+ * How a product's activations are prepared, by weight format: as they are (f32), f32 for half weights
+ * (for f16 prescaled when it can be: f16 and bf16 weights cannot share them), or quantized: per 32 (q8_0: i16, or i8 with four-sums for the relaxed
+ * build's q4_0/q5_0) or per 256 (q8_k: i16 with sums per 32, or i8 with sums per 16 for relaxed k-quants).
+ * Undefined: a format the wasm kernels lack (the reference's product runs). Products whose activations take
+ * the same form can share them.
+ */
+function activationForm(dtype: DType, relaxed: boolean): "f32" | "f16" | "bf16" | "q8_0" | "q8_0_i8" | "q8_k" | "q8_k_i8" | undefined {
+  if (!WASM_MATMUL_DTYPES.has(dtype)) return undefined;
+  if (dtype === "f32" || dtype === "f16" || dtype === "bf16") return dtype;
+  const kQuant = dtype === "q4_k" || dtype === "q6_k";
+  if (relaxed && dtype !== "q8_0") return kQuant ? "q8_k_i8" : "q8_0_i8";
+  return kQuant ? "q8_k" : "q8_0";
+}
+
+/** The product kernel of each quantized format: [plain SIMD, relaxed SIMD (i8 activations)]. */
+const PRODUCT_KERNELS: readonly ReadonlyMap<DType, KernelName>[] = [
+  new Map<DType, KernelName>([["q8_0", "matmul_q8_0"], ["q4_0", "matmul_q4_0"], ["q5_0", "matmul_q5_0"], ["q4_k", "matmul_q4_k"], ["q6_k", "matmul_q6_k"]]),
+  new Map<DType, KernelName>([["q4_0", "matmul_q4_0_i8"], ["q5_0", "matmul_q5_0_i8"], ["q4_k", "matmul_q4_k_i8"], ["q6_k", "matmul_q6_k_i8"]]),
+];
+

@@ -32,7 +32,7 @@ function nextGeneration(): number {
 
 for (;;) {
   seen = nextGeneration();
-  if (ctrl[CTRL.kernel] === EXIT) break;
+  if (ctrl[CTRL.jobs] === EXIT) break;
   caller.runPostedChunks(ctrl);
   Atomics.add(ctrl, CTRL.done, 1);
   Atomics.notify(ctrl, CTRL.done);
