@@ -169,11 +169,10 @@ import { hsum, madd } from "./simd";
   return i32x4.add(i32x4.dot_i16x8_s(a, s0), i32x4.dot_i16x8_s(b, s1));
 }
 
-/** Σ_j m_j Σ_j q_x over a block: the mins, each repeated for its two 16-sums, against the row's sums16. */
+/** Σ_j m_j Σ_j q_x over a block as four i32 lanes: the mins, each repeated for its two 16-sums, against the row's sums16. */
 // @ts-ignore: decorator
-@inline function minSums(mLo: v128, mHi: v128, s16: usize): f32 {
-  const v = i32x4.add(i32x4.dot_i16x8_s(mLo, v128.load(s16)), i32x4.dot_i16x8_s(mHi, v128.load(s16, 16)));
-  return <f32>(i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
+@inline function minSums(mLo: v128, mHi: v128, s16: usize): v128 {
+  return i32x4.add(i32x4.dot_i16x8_s(mLo, v128.load(s16)), i32x4.dot_i16x8_s(mHi, v128.load(s16, 16)));
 }
 
 /**
@@ -192,14 +191,14 @@ import { hsum, madd } from "./simd";
   for (let n = n0; n < n1; n++) {
     const row = w + <usize>n * <usize>nb * 144;
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    let m0: f32 = 0, m1: f32 = 0, m2: f32 = 0, m3: f32 = 0;
     for (let b = 0; b < nb; b++) {
       const wb = row + <usize>b * 144;
       const sm = scalesAndMinsK4(wb + 4);
       let sc = i16x8.extend_low_i8x16_u(sm); // the eight scales as i16 (6-bit: zero-extended)
-      // mins 0..3 and 4..7 as i16, each twice: m0 m0 m1 m1 m2 m2 m3 m3 | m4 m4 ... m7 m7 (index −128 reads 0)
-      const mLo = i8x16.swizzle(sm, i8x16(8, -128, 8, -128, 9, -128, 9, -128, 10, -128, 10, -128, 11, -128, 11, -128));
-      const mHi = i8x16.swizzle(sm, i8x16(12, -128, 12, -128, 13, -128, 13, -128, 14, -128, 14, -128, 15, -128, 15, -128));
+      // mins 0..3 and 4..7 as i16, each twice: m0 m0 m1 m1 m2 m2 m3 m3 | m4 m4 ... m7 m7 (x86: punpcklwd and
+      // punpckhwd of the mins with themselves; a byte swizzle's index constants were rebuilt every block)
+      const mins = i16x8.extend_high_i8x16_u(sm);
+      const mLo = v128.shuffle<u16>(mins, mins, 0, 0, 1, 1, 2, 2, 3, 3), mHi = v128.shuffle<u16>(mins, mins, 4, 4, 5, 5, 6, 6, 7, 7);
       const xb = qs + <usize>t * xRow + (<usize>b << 8);
       const sb = sums16 + <usize>t * sRow + (<usize>b << 5);
       let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
@@ -221,12 +220,13 @@ import { hsum, madd } from "./simd";
       const sd = wd + ((<usize>n * <usize>nb + <usize>b) << 3); // d, dmin as f32 when copied (products.ts)
       const d = copies ? load<f32>(sd) : f16ToF32(<u32>load<u16>(wb)), dmin = copies ? load<f32>(sd, 4) : f16ToF32(<u32>load<u16>(wb + 2));
       const db = ds + <usize>t * dRow + (<usize>b << 2);
-      a0 = scaled(a0, i0, d * load<f32>(db)); m0 += minSums(mLo, mHi, sb) * (dmin * load<f32>(db));
-      if (rows > 1) { a1 = scaled(a1, i1, d * load<f32>(db + dRow)); m1 += minSums(mLo, mHi, sb + sRow) * (dmin * load<f32>(db + dRow)); }
-      if (rows > 2) { a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow)); m2 += minSums(mLo, mHi, sb + 2 * sRow) * (dmin * load<f32>(db + 2 * dRow)); }
-      if (rows > 3) { a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow)); m3 += minSums(mLo, mHi, sb + 3 * sRow) * (dmin * load<f32>(db + 3 * dRow)); }
+      // the mins' term goes into the same lanes (− dmin · d_x): no horizontal sum per block
+      a0 = scaled(scaled(a0, i0, d * load<f32>(db)), minSums(mLo, mHi, sb), -(dmin * load<f32>(db)));
+      if (rows > 1) a1 = scaled(scaled(a1, i1, d * load<f32>(db + dRow)), minSums(mLo, mHi, sb + sRow), -(dmin * load<f32>(db + dRow)));
+      if (rows > 2) a2 = scaled(scaled(a2, i2, d * load<f32>(db + 2 * dRow)), minSums(mLo, mHi, sb + 2 * sRow), -(dmin * load<f32>(db + 2 * dRow)));
+      if (rows > 3) a3 = scaled(scaled(a3, i3, d * load<f32>(db + 3 * dRow)), minSums(mLo, mHi, sb + 3 * sRow), -(dmin * load<f32>(db + 3 * dRow)));
     }
-    storeRows(rows, y, t, n, N, hsum(a0) - m0, hsum(a1) - m1, hsum(a2) - m2, hsum(a3) - m3);
+    storeRows(rows, y, t, n, N, hsum(a0), hsum(a1), hsum(a2), hsum(a3));
   }
 }
 
