@@ -366,10 +366,10 @@ export function half_scratch_bytes(K: i32): usize {
     for (; wb < end; wb += blockBytes, xb += 64, db += 4, sd += 4) {
       let w0: v128, w1: v128, w2: v128, w3: v128;
       if (kind == 8) {
-        // [f16 d][32 × i8]
-        const p0 = v128.load(wb + 2), p1 = v128.load(wb + 18);
-        w0 = i16x8.extend_low_i8x16_s(p0); w1 = i16x8.extend_high_i8x16_s(p0);
-        w2 = i16x8.extend_low_i8x16_s(p1); w3 = i16x8.extend_high_i8x16_s(p1);
+        // [f16 d][32 × i8], eight at a time loaded and sign-extended in one instruction (x86: pmovsxbw from
+        // memory; extending a register's high half takes a shuffle first)
+        w0 = v128.load8x8_s(wb, 2); w1 = v128.load8x8_s(wb, 10);
+        w2 = v128.load8x8_s(wb, 18); w3 = v128.load8x8_s(wb, 26);
       } else if (kind == 4) {
         // [f16 d][16 bytes: low nibbles are elements 0..15, high nibbles 16..31], value q − 8
         const packed = v128.load(wb + 2);
