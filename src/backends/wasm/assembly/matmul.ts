@@ -400,11 +400,10 @@ export function half_scratch_bytes(K: i32): usize {
   }
 }
 
-/** Σ_j m_j · bsum_j over a Q4_K block's eight sub-blocks (exact: integers). */
+/** Σ_j m_j · bsum_j over a Q4_K block's eight sub-blocks, as four i32 lanes (exact: integers). */
 // @ts-ignore: decorator
-@inline function minSums(mLo: v128, mHi: v128, bsums: usize): i32 {
-  const v = i32x4.add(i32x4.mul(mLo, v128.load(bsums)), i32x4.mul(mHi, v128.load(bsums, 16)));
-  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+@inline function minSums(mLo: v128, mHi: v128, bsums: usize): v128 {
+  return i32x4.add(i32x4.mul(mLo, v128.load(bsums)), i32x4.mul(mHi, v128.load(bsums, 16)));
 }
 
 /**
@@ -423,7 +422,6 @@ export function half_scratch_bytes(K: i32): usize {
   for (let n = n0; n < n1; n++) {
     const row = w + <usize>n * <usize>nb * 144;
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    let m0: f32 = 0, m1: f32 = 0, m2: f32 = 0, m3: f32 = 0;
     for (let b = 0; b < nb; b++) {
       const wb = row + <usize>b * 144;
       const xb = qs + <usize>t * xRow + (<usize>b << 9);
@@ -455,13 +453,13 @@ export function half_scratch_bytes(K: i32): usize {
       const sd = wd + ((<usize>n * <usize>nb + <usize>b) << 3); // d, dmin as f32 when copied (products.ts)
       const d = copies ? load<f32>(sd) : f16ToF32(<u32>load<u16>(wb)), dmin = copies ? load<f32>(sd, 4) : f16ToF32(<u32>load<u16>(wb + 2));
       const db = ds + <usize>t * dRow + (<usize>b << 2);
-      const n0s = minSums(mLo, mHi, sb);
-      a0 = scaled(a0, i0, d * load<f32>(db)); m0 += <f32>n0s * (dmin * load<f32>(db));
-      if (rows > 1) { a1 = scaled(a1, i1, d * load<f32>(db + dRow)); m1 += <f32>minSums(mLo, mHi, sb + sRow) * (dmin * load<f32>(db + dRow)); }
-      if (rows > 2) { a2 = scaled(a2, i2, d * load<f32>(db + 2 * dRow)); m2 += <f32>minSums(mLo, mHi, sb + 2 * sRow) * (dmin * load<f32>(db + 2 * dRow)); }
-      if (rows > 3) { a3 = scaled(a3, i3, d * load<f32>(db + 3 * dRow)); m3 += <f32>minSums(mLo, mHi, sb + 3 * sRow) * (dmin * load<f32>(db + 3 * dRow)); }
+      // the mins' term goes into the same lanes (− dmin · d_x): no horizontal sum per block
+      a0 = scaled(scaled(a0, i0, d * load<f32>(db)), minSums(mLo, mHi, sb), -(dmin * load<f32>(db)));
+      if (rows > 1) a1 = scaled(scaled(a1, i1, d * load<f32>(db + dRow)), minSums(mLo, mHi, sb + sRow), -(dmin * load<f32>(db + dRow)));
+      if (rows > 2) a2 = scaled(scaled(a2, i2, d * load<f32>(db + 2 * dRow)), minSums(mLo, mHi, sb + 2 * sRow), -(dmin * load<f32>(db + 2 * dRow)));
+      if (rows > 3) a3 = scaled(scaled(a3, i3, d * load<f32>(db + 3 * dRow)), minSums(mLo, mHi, sb + 3 * sRow), -(dmin * load<f32>(db + 3 * dRow)));
     }
-    storeRows(rows, y, t, n, N, hsum(a0) - m0, hsum(a1) - m1, hsum(a2) - m2, hsum(a3) - m3);
+    storeRows(rows, y, t, n, N, hsum(a0), hsum(a1), hsum(a2), hsum(a3));
   }
 }
 
