@@ -1,6 +1,7 @@
 /**
  * One kernel call as plain integers, so the main thread and the worker threads can run the same call on
- * different ranges of its rows: the job is written into a shared Int32Array and each thread reads it.
+ * different ranges of its rows: the job (or up to MAX_JOBS independent jobs posted together) is written into
+ * a shared Int32Array and each thread reads it.
  * Every parallel kernel takes its own arguments followed by the row range (r0, r1) it should compute, and
  * may take one more: the index of the thread running it (0 = the main thread), for per-thread scratch.
  */
@@ -28,7 +29,8 @@ type Exports = Record<string, (...args: number[]) => void>;
  * Threads share a job by taking chunks of its rows in turn from a shared counter (CTRL.next) until none
  * are left: a thread that wakes late, or is slowed by another process on this shared machine, simply takes
  * fewer chunks, instead of every other thread waiting for its fixed half. Which thread computes a row never
- * changes the row's result. Chunk c covers rows chunkRange(job, c); there are chunkCount(job, threads).
+ * changes the row's result. Chunk c covers rows [chunkStart(c), chunkStart(c + 1)); there are
+ * chunkCount(job, threads, work).
  */
 export function chunkCount(job: KernelJob, threads: number, work: number): number {
   // each chunk costs an atomic increment on a shared line: small jobs get one chunk per thread
@@ -46,16 +48,11 @@ export function chunkStart(rows: number, align: number, chunk: number, chunks: n
   return Math.min(rows, Math.floor((Math.ceil(rows / align) * chunk) / chunks) * align);
 }
 
-/** Chunk c covers rows chunkRange(…) = [chunkStart(c), chunkStart(c + 1)). */
-export function chunkRange(job: KernelJob, chunk: number, chunks: number): [number, number] {
-  return [chunkStart(job.rows, job.align, chunk, chunks), chunkStart(job.rows, job.align, chunk + 1, chunks)];
-}
-
 /**
  * One thread's means of calling kernels without allocating: the kernels by id, and for each argument count
  * n an array of n + 3 numbers (the arguments, then r0, r1 and the thread) handed to Function.apply. A decode
- * step posts ~100 jobs; garbage made per job woke the collector, whose helper threads then took a core
- * from a compute thread in the middle of a product.
+ * step posts ~50–90 jobs; with a job object, an args array, row pairs and a spread call per job, the
+ * worker's collector ran every ~7 stories110M tokens (now 4 times in 384), each pause holding up a job.
  */
 export class KernelCaller {
   private readonly byId: ((...args: number[]) => void)[];
