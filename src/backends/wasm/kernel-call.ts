@@ -12,6 +12,7 @@ export const KERNEL_IDS = [
   "attention_cached", "layer_norm_forward", "layer_norm_backward_dx", "layer_norm_backward_params",
 ] as const;
 export type KernelName = (typeof KERNEL_IDS)[number];
+const KERNEL_ID = new Map<KernelName, number>(KERNEL_IDS.map((name, id) => [name, id])); // name → index, without a scan per call
 
 /** The most integer arguments a kernel takes before its row range. */
 export const MAX_ARGS = 14;
@@ -69,7 +70,7 @@ export class KernelCaller {
     if (r1 <= r0) return;
     const frame = this.frames[0]![job.args.length]!;
     for (let i = 0; i < job.args.length; i++) frame[i] = job.args[i]!;
-    this.call(KERNEL_IDS.indexOf(job.kernel), frame, job.args.length, r0, r1);
+    this.call(KERNEL_ID.get(job.kernel)!, frame, job.args.length, r0, r1);
   }
 
   /**
@@ -119,7 +120,7 @@ export function writeJobs(ctrl: Int32Array, jobs: readonly KernelJob[], chunks: 
   jobs.forEach((job, j) => {
     if (job.args.length > MAX_ARGS) throw new Error(`kernel ${job.kernel}: ${job.args.length} arguments, at most ${MAX_ARGS}`);
     const at = CTRL.job0 + j * JOB.size;
-    ctrl[at + JOB.kernel] = KERNEL_IDS.indexOf(job.kernel);
+    ctrl[at + JOB.kernel] = KERNEL_ID.get(job.kernel)!;
     ctrl[at + JOB.rows] = job.rows;
     ctrl[at + JOB.align] = job.align;
     ctrl[at + JOB.argCount] = job.args.length;

@@ -134,14 +134,23 @@ export class WasmBackend extends ReferenceBackend implements Backend {
 
   /** Runs a kernel over all threads: each takes chunks of the rows until none are left (kernel-call.ts). */
   private run(job: KernelJob, work: number): void {
+    if (!this.worthThreads(work) || !this.splits(job)) return this.caller.runRows(job, 0, job.rows); // no arrays for the serial case
     this.runJobs([job], [work]);
+  }
+
+  /** Whether this much work (in all) is worth waking the workers for. */
+  private worthThreads(work: number): boolean {
+    return this.workers.length > 0 && work >= PARALLEL_MIN_WORK;
+  }
+
+  /** Whether a job's rows split at least `threads` ways (in whole multiples of its alignment). */
+  private splits(job: KernelJob): boolean {
+    return job.rows >= this.threads * job.align;
   }
 
   /** Runs independent kernel calls as one parallel job: threads take chunks of the first, then the next… */
   private runJobs(jobs: readonly KernelJob[], works: readonly number[]): void {
-    const work = works.reduce((a, b) => a + b, 0);
-    const parallel = this.workers.length > 0 && work >= PARALLEL_MIN_WORK && jobs.every((job) => job.rows >= this.threads * job.align);
-    if (!parallel) {
+    if (!this.worthThreads(works.reduce((a, b) => a + b, 0)) || !jobs.every((job) => this.splits(job))) {
       for (const job of jobs) this.caller.runRows(job, 0, job.rows);
       return;
     }

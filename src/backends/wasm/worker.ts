@@ -12,7 +12,7 @@ const ctrl = new Int32Array(control);
 // thread 0 is the main thread; worker `index` (1-based) takes chunks alongside it
 const caller = new KernelCaller(kernels, index);
 // subtle: start from the generation at spawn time, not the current one: a job posted while this thread
-// was still starting must not be missed (the main thread posts one job at a time and waits for it)
+// was still starting must not be missed (the main thread posts one set of jobs at a time and waits for it)
 let seen = generation;
 /**
  * Waits for the next job: spins for a while first (a decode step posts a product every ~0.1–0.5 ms, and
