@@ -6,14 +6,15 @@
  */
 import type { Backend } from "../tensor/backend.js";
 
-const BLOCK_FLOATS = 1 << 22; // 16 MiB per block; bigger requests get a block of their own
+const BLOCK_FLOATS = 1 << 22; // 16 MiB per block by default
 
 export class Arena {
   private readonly blocks: Float32Array[] = [];
   private block = 0; // index of the block being filled
   private used = 0; // floats used in that block
 
-  constructor(private readonly backend: Backend) {}
+  /** @param blockFloats floats per block (bigger requests get a block of their own) */
+  constructor(private readonly backend: Backend, private readonly blockFloats = BLOCK_FLOATS) {}
 
   /** n floats, contents undefined (ops that overwrite every element use this). */
   floats(n: number): Float32Array {
@@ -30,7 +31,7 @@ export class Arena {
         this.used = 0;
         continue;
       }
-      this.blocks.push(allocateFloats(this.backend, Math.max(BLOCK_FLOATS, size)));
+      this.blocks.push(allocateFloats(this.backend, Math.max(this.blockFloats, size)));
       this.block = this.blocks.length - 1;
       this.used = 0;
     }

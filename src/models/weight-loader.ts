@@ -55,10 +55,12 @@ export class WeightLoader {
     return transpose2d(stored);
   }
 
-  /** A small tensor (norm weight, bias) as f32. */
+  /** A small tensor (norm weight, bias) as f32; in the backend's memory when it allocates (wasm: its norm
+   *  kernels then read it in place, instead of copying it in at every call). */
   vector(name: string, length: number): Float32Array {
     const t = this.tensor(name, [length]);
-    const out = new Float32Array(length);
+    const bytes = this.backend.allocate?.(length * 4);
+    const out = bytes ? new Float32Array(bytes.buffer, bytes.byteOffset, length) : new Float32Array(length);
     this.backend.embedding(out, new Tensor(t.dtype, [1, length], t.bytes), [0]);
     return out;
   }

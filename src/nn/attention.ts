@@ -12,6 +12,7 @@
 import type { Backend, RopeStyle } from "../tensor/backend.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Tracer } from "../trace/trace.js";
+import { freshFloats, type Floats } from "./activations.js";
 import type { KvCache } from "./kv-cache.js";
 import { linear, linears } from "./linear.js";
 import { positionRange } from "./positions.js";
@@ -62,11 +63,11 @@ export function attention(
  * The same over several sequences stacked as rows of x: the projections and RoPE run once over all rows
  * (each row at its own position), then each segment attends over its own cache.
  */
-export function batchedAttention(backend: Backend, x: Float32Array, segments: readonly AttentionSegment[], w: AttentionWeights, cfg: AttentionConfig, layer: number, tracer: Tracer): Float32Array {
+export function batchedAttention(backend: Backend, x: Float32Array, segments: readonly AttentionSegment[], w: AttentionWeights, cfg: AttentionConfig, layer: number, tracer: Tracer, alloc: Floats = freshFloats): Float32Array {
   const { nHead, nKvHead, headDim } = cfg;
   const rows = segments.reduce((n, s) => n + s.T, 0);
   // q (rows, H, hs), k and v (rows, Hkv, hs)
-  const [q, k, v] = linears(backend, x, rows, [w.wq, w.wk, w.wv], [w.bq, w.bk, w.bv]) as [Float32Array, Float32Array, Float32Array];
+  const [q, k, v] = linears(backend, x, rows, [w.wq, w.wk, w.wv], [w.bq, w.bk, w.bv], alloc) as [Float32Array, Float32Array, Float32Array];
   if (cfg.rope) {
     const positions = new Int32Array(rows);
     for (const s of segments) positions.set(positionRange(s.pos0, s.T), s.row0);
@@ -75,14 +76,14 @@ export function batchedAttention(backend: Backend, x: Float32Array, segments: re
   }
   const qWidth = nHead * headDim;
   const kvWidth = nKvHead * headDim;
-  const out = new Float32Array(rows * qWidth); // (rows, H, hs)
+  const heads = alloc(rows * qWidth); // (rows, H, hs)
   for (const s of segments) {
     s.cache.write(layer, s.pos0, k.subarray(s.row0 * kvWidth, (s.row0 + s.T) * kvWidth), v.subarray(s.row0 * kvWidth, (s.row0 + s.T) * kvWidth));
     const S = s.pos0 + s.T;
     const probs = tracer.enabled && segments.length === 1 ? new Float32Array(nHead * s.T * S) : undefined; // (H, T, S)
     const shape = { T: s.T, pos0: s.pos0, nHead, nKvHead, headDim, window: cfg.window };
-    backend.attention(out.subarray(s.row0 * qWidth, (s.row0 + s.T) * qWidth), q.subarray(s.row0 * qWidth, (s.row0 + s.T) * qWidth), s.cache.k[layer]!, s.cache.v[layer]!, shape, probs);
+    backend.attention(heads.subarray(s.row0 * qWidth, (s.row0 + s.T) * qWidth), q.subarray(s.row0 * qWidth, (s.row0 + s.T) * qWidth), s.cache.k[layer]!, s.cache.v[layer]!, shape, probs);
     if (probs) tracer.record("attn_probs", probs, [nHead, s.T, S], layer);
   }
-  return linear(backend, out, rows, w.wo, w.bo); // (rows, C)
+  return linear(backend, heads, rows, w.wo, w.bo, alloc); // (rows, C)
 }

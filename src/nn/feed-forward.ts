@@ -5,6 +5,7 @@
  */
 import type { Backend } from "../tensor/backend.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { freshFloats, type Floats } from "./activations.js";
 import { linear, linears } from "./linear.js";
 
 export interface GeluMlpWeights {
@@ -21,15 +22,15 @@ export interface SwiGluWeights {
 }
 
 /** y (T, C) = proj(GELU(fc(x))). */
-export function geluMlp(backend: Backend, x: Float32Array, T: number, w: GeluMlpWeights): Float32Array {
-  const h = linear(backend, x, T, w.fc, w.fcBias); // (T, F)
+export function geluMlp(backend: Backend, x: Float32Array, T: number, w: GeluMlpWeights, alloc: Floats = freshFloats): Float32Array {
+  const h = linear(backend, x, T, w.fc, w.fcBias, alloc); // (T, F)
   backend.geluTanh(h);
-  return linear(backend, h, T, w.proj, w.projBias); // (T, C)
+  return linear(backend, h, T, w.proj, w.projBias, alloc); // (T, C)
 }
 
 /** y (T, C) = down(SiLU(gate(x)) ⊙ up(x)). */
-export function swiGlu(backend: Backend, x: Float32Array, T: number, w: SwiGluWeights): Float32Array {
-  const [gate, up] = linears(backend, x, T, [w.gate, w.up]) as [Float32Array, Float32Array]; // (T, F) each
+export function swiGlu(backend: Backend, x: Float32Array, T: number, w: SwiGluWeights, alloc: Floats = freshFloats): Float32Array {
+  const [gate, up] = linears(backend, x, T, [w.gate, w.up], [], alloc) as [Float32Array, Float32Array]; // (T, F) each
   backend.swiglu(gate, gate, up); // SiLU(gate) ⊙ up in one pass
-  return linear(backend, gate, T, w.down); // (T, C)
+  return linear(backend, gate, T, w.down, undefined, alloc); // (T, C)
 }

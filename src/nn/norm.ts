@@ -4,6 +4,7 @@
  *   RMSNorm (Zhang & Sennrich 2019): y = x / √(mean(x²) + ε) ⊙ γ                  (Llama and kin)
  */
 import type { Backend } from "../tensor/backend.js";
+import { freshFloats, type Floats } from "./activations.js";
 
 export interface NormWeights {
   readonly weight: Float32Array; // γ (C)
@@ -13,8 +14,8 @@ export interface NormWeights {
 export type NormKind = "layernorm" | "rmsnorm";
 
 /** y (T, C) = norm(x (T, C)). */
-export function norm(backend: Backend, kind: NormKind, x: Float32Array, w: NormWeights, eps: number): Float32Array {
-  const y = new Float32Array(x.length);
+export function norm(backend: Backend, kind: NormKind, x: Float32Array, w: NormWeights, eps: number, alloc: Floats = freshFloats): Float32Array {
+  const y = alloc(x.length);
   const C = w.weight.length;
   if (kind === "rmsnorm") backend.rmsNorm(y, x, w.weight, C, eps);
   else backend.layerNorm(y, x, w.weight, w.bias ?? new Float32Array(C), C, eps);

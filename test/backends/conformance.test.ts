@@ -49,6 +49,33 @@ test("rope reuses the last call's angles only for the same positions and frequen
   shared.dispose();
 });
 
+test("rmsNorm on wasm equals the reference bit for bit (both builds; arrays in wasm memory or staged; odd C; rows split across threads)", () => {
+  const rng = new Rng(317);
+  for (const backend of [new WasmBackend({ threads: 2 }), new WasmBackend({ relaxed: false })]) {
+    for (const [rows, C, eps] of [[1, 768, 1e-5], [3, 7, 1e-6], [40, 129, 1e-5], [2, 1, 1e-5], [64, 2048, 1e-6]] as const) {
+      // magnitudes from 1e-3 to 1e3: the sum of squares in f64 and each f32 rounding after it are exercised
+      const x = Float32Array.from({ length: rows * C }, () => (rng.next() * 2 - 1) * 10 ** (rng.next() * 6 - 3));
+      const weight = Float32Array.from({ length: C }, () => rng.next() * 2 - 1);
+      const expected = new Float32Array(rows * C);
+      new ReferenceBackend().rmsNorm(expected, x, weight, C, eps);
+      const staged = new Float32Array(rows * C);
+      backend.rmsNorm(staged, x, weight, C, eps);
+      assert.deepEqual(staged, expected, `rows ${rows}, C ${C}: staged`);
+      const heap = (a: Float32Array) => {
+        const bytes = backend.allocate(a.length * 4);
+        const view = new Float32Array(bytes.buffer, bytes.byteOffset, a.length);
+        view.set(a);
+        return view;
+      };
+      const [xh, wh, yh] = [heap(x), heap(weight), heap(new Float32Array(rows * C))];
+      assert.equal(yh.buffer, backend.memory.buffer);
+      backend.rmsNorm(yh, xh, wh, C, eps);
+      assert.deepEqual(yh.slice(), expected, `rows ${rows}, C ${C}: in wasm memory`);
+    }
+    backend.dispose();
+  }
+});
+
 test("q8_0/q4_0/q5_0/q4_k products are bit-identical with and without the backend's f32 copies of the block scales (both builds, subnormal and zero scales included)", () => {
   const rng = new Rng(311);
   for (const relaxed of [true, false]) {

@@ -285,6 +285,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
    */
   private place(arrays: readonly (readonly [Float32Array, number, "in" | "out" | "inout"])[]): { ptrs: number[]; copyBack(): void } {
     for (const [a, n] of arrays) if (a.length < n) throw new Error(`wasm backend: an array of ${a.length} floats where ${n} are needed`);
+    if (arrays.every(([a]) => this.heapBuffers.has(a.buffer))) return { ptrs: arrays.map(([a]) => a.byteOffset), copyBack: noCopies }; // all in place
     // offsets of the arrays that need staging, 64-byte aligned, within one staging region
     const offsets = new Map<number, number>();
     let size = 0;
@@ -368,8 +369,11 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   }
 
   override geluTanh(x: Float32Array): void {
-    if (!this.inHeap(x)) return super.geluTanh(x);
-    this.elementwise("gelu_tanh", [x.byteOffset], x.length);
+    // the same kernel for arrays outside wasm memory (staged): a pass's numbers must not depend on whether
+    // its activations came from the model's arena (decode) or not (a long prompt)
+    const { ptrs, copyBack } = this.place([[x, x.length, "inout"]]);
+    this.elementwise("gelu_tanh", ptrs, x.length);
+    copyBack();
   }
 
   override geluTanhBackward(dx: Float32Array, dy: Float32Array, x: Float32Array): void {
@@ -378,8 +382,9 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   }
 
   override swiglu(y: Float32Array, gate: Float32Array, up: Float32Array): void {
-    // inference's activations live outside wasm memory: staged (three copies against an exp per value)
     const n = y.length;
+    if (this.inHeap(y, gate, up)) return this.elementwise("swiglu", [y.byteOffset, gate.byteOffset, up.byteOffset], n); // an activation arena's
+    // activations made outside wasm memory: staged (three copies against an exp per value)
     const { ptrs, copyBack } = this.place([[y, n, "out"], [gate, n, "in"], [up, n, "in"]]);
     this.elementwise("swiglu", ptrs, n);
     copyBack();
@@ -388,6 +393,14 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   override swigluBackward(dGate: Float32Array, dUp: Float32Array, dy: Float32Array, gate: Float32Array, up: Float32Array): void {
     if (!this.inHeap(dGate, dUp, dy, gate, up)) return super.swigluBackward(dGate, dUp, dy, gate, up);
     this.elementwise("swiglu_backward", [dGate.byteOffset, dUp.byteOffset, dy.byteOffset, gate.byteOffset, up.byteOffset], dy.length);
+  }
+
+  override rmsNorm(y: Float32Array, x: Float32Array, weight: Float32Array, C: number, eps: number): void {
+    const rows = x.length / C;
+    const { ptrs, copyBack } = this.place([[y, rows * C, "out"], [x, rows * C, "in"], [weight, C, "in"]]);
+    const bits = new Int32Array(Float64Array.of(eps).buffer); // the kernel takes integers: eps's f64 bits, low half first
+    this.run({ kernel: "rms_norm", args: [ptrs[0]!, ptrs[1]!, ptrs[2]!, C, bits[0]!, bits[1]!], rows, align: 1 }, rows * C);
+    copyBack();
   }
 
   override layerNormForward(y: Float32Array, xHat: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | undefined, C: number, eps: number): void {
@@ -449,19 +462,24 @@ export class WasmBackend extends ReferenceBackend implements Backend {
       ws.forEach((w, i) => super.matmul(ys[i]!, x, w, T));
       return;
     }
-    // one region: activations (f32), each product's outputs (f32), and for quantized weights the activations'
-    // 8-bit values (i16, or i8 for the relaxed build's 4/5/6-bit products), one scale per block, Σ q per 32
-    // (plain k-quants), per 16 (relaxed k-quants) or per four (q4_0/q5_0 in the relaxed build: 8 × i16 per
-    // block); each part 64-byte aligned
+    // activations and outputs that live in wasm memory (a model's activation arena) are used in place, unless
+    // an output overlaps the input or the input is about to be prescaled for f16 weights (which rewrites it)
+    const inPlace = form !== "f16" && this.inHeap(x, ...ys) && ys.every((y) => !overlapping(y, x));
+    // one region: activations (f32), each product's outputs (f32) when not in place, and for quantized weights
+    // the activations' 8-bit values (i16, or i8 for the relaxed build's 4/5/6-bit products), one scale per
+    // block, Σ q per 32 (plain k-quants), per 16 (relaxed k-quants) or per four (q4_0/q5_0 in the relaxed
+    // build: 8 × i16 per block); each part 64-byte aligned
     const quantized = form !== "f32" && form !== "f16" && form !== "bf16";
-    const yBytes = ws.map((w) => align64(T * w.rows * 4));
-    const [xBytes, qBytes, sBytes, offsetBytes] = [align64(T * K * 4), quantized ? align64(T * K * 2) : 0, quantized ? align64((T * K) / 8) : 0, quantized ? align64((T * K) / 2) : 0];
-    const xPtr = this.region("matmul", xBytes + yBytes.reduce((a, b) => a + b, 0) + qBytes + 3 * sBytes + offsetBytes);
+    const yBytes = ws.map((w) => (inPlace ? 0 : align64(T * w.rows * 4)));
+    const [xBytes, qBytes, sBytes, offsetBytes] = [inPlace ? 0 : align64(T * K * 4), quantized ? align64(T * K * 2) : 0, quantized ? align64((T * K) / 8) : 0, quantized ? align64((T * K) / 2) : 0];
+    const regionBytes = xBytes + yBytes.reduce((a, b) => a + b, 0) + qBytes + 3 * sBytes + offsetBytes;
+    const base = regionBytes > 0 ? this.region("matmul", regionBytes) : 0;
+    const xPtr = inPlace ? x.byteOffset : base;
     const yPtrs: number[] = [];
-    let at = xPtr + xBytes;
-    for (const bytes of yBytes) yPtrs.push(at), (at += bytes);
+    let at = base + xBytes;
+    for (let i = 0; i < ws.length; i++) yPtrs.push(inPlace ? ys[i]!.byteOffset : at), (at += yBytes[i]!);
     const qsPtr = at, dsPtr = qsPtr + qBytes, sumsPtr = dsPtr + sBytes, sums16Ptr = sumsPtr + sBytes, offsetsPtr = sums16Ptr + sBytes;
-    new Float32Array(this.memory.buffer, xPtr, T * K).set(x.length === T * K ? x : x.subarray(0, T * K));
+    if (!inPlace) new Float32Array(this.memory.buffer, xPtr, T * K).set(x.length === T * K ? x : x.subarray(0, T * K));
     // the activations, once for all the products
     let halfKind = 0, rowsF32 = 0;
     if (form === "f16" || form === "bf16") {
@@ -488,8 +506,16 @@ export class WasmBackend extends ReferenceBackend implements Backend {
       return jobs.push({ kernel: PRODUCT_KERNELS[form === "q8_k_i8" || form === "q8_0_i8" ? 1 : 0].get(w.dtype)!, args, rows: N, align: 1 });
     });
     this.runJobs(jobs, works);
-    ws.forEach((w, i) => ys[i]!.set(new Float32Array(this.memory.buffer, yPtrs[i]!, T * w.rows)));
+    if (!inPlace) ws.forEach((w, i) => ys[i]!.set(new Float32Array(this.memory.buffer, yPtrs[i]!, T * w.rows)));
   }
+}
+
+/** place()'s copyBack when nothing was staged. */
+const noCopies = (): void => {};
+
+/** Whether two arrays share any bytes (both views of wasm memory). */
+function overlapping(a: Float32Array, b: Float32Array): boolean {
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /**

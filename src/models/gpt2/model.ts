@@ -6,6 +6,7 @@
  *                    x = x + mlp(LayerNorm₂(x))             GELU (tanh) MLP
  *   logits = LayerNorm_f(x) · wteᵀ                          (T, V)
  */
+import { ActivationArena } from "../../nn/activations.js";
 import { batchedAttention, type AttentionConfig, type AttentionSegment } from "../../nn/attention.js";
 import { geluMlp } from "../../nn/feed-forward.js";
 import { KvCache } from "../../nn/kv-cache.js";
@@ -20,12 +21,14 @@ import type { Gpt2Weights } from "./weights.js";
 
 export class Gpt2Model implements LanguageModel {
   private readonly attentionConfig: AttentionConfig;
+  private readonly activations: ActivationArena;
 
   constructor(
     readonly config: TransformerConfig,
     private readonly weights: Gpt2Weights,
     private readonly backend: Backend,
   ) {
+    this.activations = new ActivationArena(backend);
     this.attentionConfig = { nHead: config.nHead, nKvHead: config.nHead, headDim: config.headDim, window: Infinity };
   }
 
@@ -55,29 +58,30 @@ export class Gpt2Model implements LanguageModel {
       T += s.ids.length;
     }
     const C = c.dim;
-    const x = embedding(be, w.tokenEmbedding, segments.length === 1 ? segments[0]!.ids : segments.flatMap((s) => s.ids)); // (T, C)
-    const positions = embedding(be, w.positionEmbedding, positionIds); // (T, C)
+    const alloc = this.activations.begin(T); // every array below but the logits: given back at the next pass
+    const x = embedding(be, w.tokenEmbedding, segments.length === 1 ? segments[0]!.ids : segments.flatMap((s) => s.ids), alloc); // (T, C)
+    const positions = embedding(be, w.positionEmbedding, positionIds, alloc); // (T, C)
     be.add(x, x, positions);
     if (tracer.enabled) tracer.record("embed", x, [T, C]);
     w.layers.forEach((layer, l) => {
-      const h = norm(be, "layernorm", x, layer.ln1, c.normEps);
+      const h = norm(be, "layernorm", x, layer.ln1, c.normEps, alloc);
       if (tracer.enabled) tracer.record("attn_norm", h, [T, C], l);
-      const attnOut = batchedAttention(be, h, rowsOf, layer.attn, this.attentionConfig, l, tracer);
+      const attnOut = batchedAttention(be, h, rowsOf, layer.attn, this.attentionConfig, l, tracer, alloc);
       if (tracer.enabled) tracer.record("attn_out", attnOut, [T, C], l);
       be.add(x, x, attnOut);
 
-      const f = norm(be, "layernorm", x, layer.ln2, c.normEps);
+      const f = norm(be, "layernorm", x, layer.ln2, c.normEps, alloc);
       if (tracer.enabled) tracer.record("ffn_norm", f, [T, C], l);
-      const ffnOut = geluMlp(be, f, T, layer.mlp);
+      const ffnOut = geluMlp(be, f, T, layer.mlp, alloc);
       if (tracer.enabled) tracer.record("ffn_out", ffnOut, [T, C], l);
       be.add(x, x, ffnOut);
       if (tracer.enabled) tracer.record("resid", x, [T, C], l);
     });
     for (const s of rowsOf) s.cache.length = s.pos0 + s.T;
     const { rows, count } = outputRows(x, T, C, tracer.enabled ? "all" : outputs); // (count, C)
-    const final = norm(be, "layernorm", rows, w.lnF, c.normEps);
+    const final = norm(be, "layernorm", rows, w.lnF, c.normEps, alloc);
     if (tracer.enabled) tracer.record("final_norm", final, [T, C]);
-    const logits = linear(be, final, count, w.output); // (count, V)
+    const logits = linear(be, final, count, w.output); // (count, V): a fresh array, the caller's to keep
     if (tracer.enabled) tracer.record("logits", logits, [T, c.vocabSize]);
     return logits;
   }

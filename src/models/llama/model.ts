@@ -6,6 +6,7 @@
  *                    x = x + feedForward(rmsNorm(x))         SwiGLU, or a mixture of SwiGLU experts
  *   logits = rmsNorm(x) · Woutᵀ                              (T, V)
  */
+import { ActivationArena } from "../../nn/activations.js";
 import { batchedAttention, type AttentionConfig, type AttentionSegment } from "../../nn/attention.js";
 import { swiGlu } from "../../nn/feed-forward.js";
 import { KvCache } from "../../nn/kv-cache.js";
@@ -22,12 +23,14 @@ import type { LlamaWeights } from "./weights.js";
 
 export class LlamaModel implements LanguageModel {
   private readonly attentionConfig: AttentionConfig;
+  private readonly activations: ActivationArena;
 
   constructor(
     readonly config: TransformerConfig,
     private readonly weights: LlamaWeights,
     private readonly backend: Backend,
   ) {
+    this.activations = new ActivationArena(backend);
     const rope = config.rope!;
     const invFreq = ropeInverseFrequencies(rope.dim, rope.theta, rope.scaling);
     weights.ropeFreqFactors?.forEach((factor, i) => (invFreq[i] = invFreq[i]! / factor));
@@ -62,27 +65,28 @@ export class LlamaModel implements LanguageModel {
       T += s.ids.length;
     }
     const C = c.dim;
-    let x = embedding(be, w.tokenEmbedding, segments.length === 1 ? segments[0]!.ids : segments.flatMap((s) => s.ids)); // (T, C)
+    const alloc = this.activations.begin(T); // every array below but the logits: given back at the next pass
+    let x = embedding(be, w.tokenEmbedding, segments.length === 1 ? segments[0]!.ids : segments.flatMap((s) => s.ids), alloc); // (T, C)
     if (tracer.enabled) tracer.record("embed", x, [T, C]);
     w.layers.forEach((layer, l) => {
-      const h = norm(be, "rmsnorm", x, { weight: layer.attnNorm }, c.normEps); // (T, C)
+      const h = norm(be, "rmsnorm", x, { weight: layer.attnNorm }, c.normEps, alloc); // (T, C)
       if (tracer.enabled) tracer.record("attn_norm", h, [T, C], l);
-      const attnOut = batchedAttention(be, h, rowsOf, layer.attn, this.attentionConfig, l, tracer); // (T, C)
+      const attnOut = batchedAttention(be, h, rowsOf, layer.attn, this.attentionConfig, l, tracer, alloc); // (T, C)
       if (tracer.enabled) tracer.record("attn_out", attnOut, [T, C], l);
       be.add(x, x, attnOut);
 
-      const f = norm(be, "rmsnorm", x, { weight: layer.ffnNorm }, c.normEps); // (T, C)
+      const f = norm(be, "rmsnorm", x, { weight: layer.ffnNorm }, c.normEps, alloc); // (T, C)
       if (tracer.enabled) tracer.record("ffn_norm", f, [T, C], l);
-      const ffnOut = layer.ffn.kind === "moe" ? mixtureOfExperts(be, f, T, layer.ffn.w, c.nExpertsUsed, tracer, l) : swiGlu(be, f, T, layer.ffn.w); // (T, C)
+      const ffnOut = layer.ffn.kind === "moe" ? mixtureOfExperts(be, f, T, layer.ffn.w, c.nExpertsUsed, tracer, l) : swiGlu(be, f, T, layer.ffn.w, alloc); // (T, C)
       if (tracer.enabled) tracer.record("ffn_out", ffnOut, [T, C], l);
       be.add(x, x, ffnOut);
       if (tracer.enabled) tracer.record("resid", x, [T, C], l);
     });
     for (const s of rowsOf) s.cache.length = s.pos0 + s.T;
     const { rows, count } = outputRows(x, T, C, tracer.enabled ? "all" : outputs); // (count, C)
-    const final = norm(be, "rmsnorm", rows, { weight: w.outputNorm }, c.normEps);
+    const final = norm(be, "rmsnorm", rows, { weight: w.outputNorm }, c.normEps, alloc);
     if (tracer.enabled) tracer.record("final_norm", final, [T, C]);
-    const logits = linear(be, final, count, w.output); // (count, V)
+    const logits = linear(be, final, count, w.output); // (count, V): a fresh array, the caller's to keep
     if (tracer.enabled) tracer.record("logits", logits, [T, c.vocabSize]);
     return logits;
   }
