@@ -31,20 +31,28 @@ test("the test run has relaxed SIMD, so the suites above cover both kernel build
   backend.dispose();
 });
 
-test("rope reuses the last call's angles only for the same positions and frequencies", () => {
+test("rope equals the reference bit for bit and reuses the last call's angles only for the same positions and frequencies", () => {
   const rng = new Rng(313);
   const [H, hs] = [2, 8];
   const freqA = Float32Array.from({ length: hs / 2 }, (_, i) => 10000 ** (-(2 * i) / hs));
   const freqB = freqA.map((f) => f / 4);
   const shared = new WasmBackend();
   const calls: [Int32Array, Float32Array][] = [[Int32Array.of(0, 1, 2), freqA], [Int32Array.of(0, 1, 2), freqA], [Int32Array.of(5, 6, 7), freqA], [Int32Array.of(5, 6, 7), freqB], [Int32Array.of(5, 6), freqB]];
-  for (const [positions, freq] of calls) {
-    const rows = positions.length;
-    const x = Float32Array.from({ length: rows * H * hs }, () => rng.next() * 2 - 1);
-    const expected = x.slice();
-    new ReferenceBackend().rope(expected, rows, H, hs, positions, freq, "halves");
-    shared.rope(x, rows, H, hs, positions, freq, "halves");
-    assert.deepEqual(x, expected, `positions ${positions.join(",")}`);
+  for (const style of ["halves", "interleaved"] as const) {
+    for (const [positions, freq] of calls) {
+      const rows = positions.length;
+      const x = Float32Array.from({ length: rows * H * hs }, () => rng.next() * 2 - 1);
+      const expected = x.slice();
+      new ReferenceBackend().rope(expected, rows, H, hs, positions, freq, style);
+      // bit for bit (the wasm kernel repeats the reference's f64 operations), staged and in wasm memory
+      const bytes = shared.allocate(x.length * 4);
+      const inHeap = new Float32Array(bytes.buffer, bytes.byteOffset, x.length);
+      inHeap.set(x);
+      shared.rope(x, rows, H, hs, positions, freq, style);
+      shared.rope(inHeap, rows, H, hs, positions, freq, style);
+      assert.deepEqual(x, expected, `${style}, positions ${positions.join(",")}`);
+      assert.deepEqual(inHeap.slice(), expected, `${style}, positions ${positions.join(",")}, in wasm memory`);
+    }
   }
   shared.dispose();
 });

@@ -101,11 +101,11 @@ export class ReferenceBackend implements Backend {
   }
 
   /** The last call's angles, (T, pairs): a forward pass rotates q and k of every layer at the same positions. */
-  private lastRope?: { positions: Int32Array; invFreq: Float32Array; cos: Float64Array; sin: Float64Array };
+  protected lastRope?: { positions: Int32Array; invFreq: Float32Array; cos: Float64Array; sin: Float64Array };
 
   /** cos and sin of θ = position · invFreq[i] for each of the T positions, (T, pairs): computed once for a
    *  forward pass's positions instead of twice per layer (Math.cos and Math.sin were 3% of a decode step). */
-  private ropeAngles(positions: Int32Array, T: number, invFreq: Float32Array): { cos: Float64Array; sin: Float64Array } {
+  protected ropeAngles(positions: Int32Array, T: number, invFreq: Float32Array): { cos: Float64Array; sin: Float64Array } {
     const last = this.lastRope;
     if (last && last.invFreq === invFreq && last.positions.length === T && last.positions.every((p, t) => p === positions[t])) return last;
     const pairs = invFreq.length;

@@ -5,16 +5,18 @@
  * reference backend's (inherited) until its wasm twin lands. Results match the reference backend within
  * float summation order (test/backends/conformance.test.ts).
  *
- * Memory: one shared WebAssembly.Memory (up to 4 GiB, WebAssembly's 32-bit ceiling). Weights are read
- * straight into it (`allocate`), so a model is held once; activations are copied in and out per product,
- * which costs O(T·(K + N)) against the product's O(T·N·K).
+ * Memory: one shared WebAssembly.Memory (up to 4 GiB, WebAssembly's 32-bit ceiling). Weights, norm
+ * vectors and KV caches are read straight into it (`allocate`), so a model is held once. Arrays that live
+ * in it (a model's activation arena during decode, src/nn/activations.ts; training's step arena) are used
+ * in place; any other array is copied in and out per call (`place`), which costs O(T·(K + N)) against a
+ * product's O(T·N·K) but dominated the cheap elementwise calls of a decode step.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { UserError } from "../../core/errors.js";
 import { byteSize, DTYPES, type DType } from "../../core/dtype.js";
-import type { AdamWStep, AttentionShape, Backend, BatchShape } from "../../tensor/backend.js";
+import type { AdamWStep, AttentionShape, Backend, BatchShape, RopeStyle } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ReferenceBackend } from "../reference/reference-backend.js";
 import { chunkCount, CTRL, EXIT, KernelCaller, MAX_JOBS, writeJobs, type KernelJob, type KernelName } from "./kernel-call.js";
@@ -400,6 +402,26 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const { ptrs, copyBack } = this.place([[y, rows * C, "out"], [x, rows * C, "in"], [weight, C, "in"]]);
     const bits = new Int32Array(Float64Array.of(eps).buffer); // the kernel takes integers: eps's f64 bits, low half first
     this.run({ kernel: "rms_norm", args: [ptrs[0]!, ptrs[1]!, ptrs[2]!, C, bits[0]!, bits[1]!], rows, align: 1 }, rows * C);
+    copyBack();
+  }
+
+  /** The angle tables (cos, sin) last copied into wasm memory for rope, and where: a forward pass rotates
+   *  q and k of every layer at the same positions, so they are copied once per pass. */
+  private ropeTables?: { angles: object; cos: number; sin: number };
+
+  override rope(x: Float32Array, T: number, nHeads: number, headDim: number, positions: Int32Array, invFreq: Float32Array, style: RopeStyle): void {
+    const pairs = invFreq.length;
+    const angles = this.ropeAngles(positions, T, invFreq); // the reference's tables (cached per positions), Math.cos and Math.sin in f64
+    if (this.ropeTables?.angles !== angles) {
+      const bytes = T * pairs * 8;
+      const cos = this.region("ropeCos", bytes), sin = this.region("ropeSin", bytes);
+      new Float64Array(this.memory.buffer, cos, T * pairs).set(angles.cos.subarray(0, T * pairs));
+      new Float64Array(this.memory.buffer, sin, T * pairs).set(angles.sin.subarray(0, T * pairs));
+      this.ropeTables = { angles, cos, sin };
+    }
+    const { cos, sin } = this.ropeTables;
+    const { ptrs, copyBack } = this.place([[x, T * nHeads * headDim, "inout"]]);
+    this.run({ kernel: "rope", args: [ptrs[0]!, cos, sin, nHeads, headDim, pairs, style === "interleaved" ? 1 : 0], rows: T * nHeads, align: 1 }, T * nHeads * pairs * 4);
     copyBack();
   }
 

@@ -20,3 +20,4 @@ export { gelu_tanh, gelu_tanh_backward, add_f32, adamw, swiglu, swiglu_backward,
 export { attention_cached } from "./cached-attention";
 export { layer_norm_forward, layer_norm_backward_dx, layer_norm_backward_params } from "./layer-norm";
 export { rms_norm } from "./rms-norm";
+export { rope } from "./rope";
