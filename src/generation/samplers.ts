@@ -107,6 +107,13 @@ export function greedy(candidates: readonly Candidate[]): number {
   return best.id;
 }
 
+/** The id of the largest logit, the lowest id among equals: greedy(candidatesFrom(logits)) without the candidates. */
+export function argmax(logits: Float32Array): number {
+  let best = 0;
+  for (let id = 1; id < logits.length; id++) if (logits[id]! > logits[best]!) best = id;
+  return best;
+}
+
 /** Draws a token from softmax(candidates) with the uniform number r ∈ [0, 1): inverse of the CDF. */
 export function pick(candidates: readonly Candidate[], r: number): number {
   const probs = softmaxOf(candidates);
@@ -154,6 +161,7 @@ export function samplerChain(o: SamplingOptions): SamplerChain {
 
 /** The next token: the chain's steps over the logits, then argmax (greedy) or a draw with `r` ∈ [0, 1). */
 export function sampleToken(chain: SamplerChain, logits: Float32Array, history: readonly number[], r: () => number): number {
+  if (chain.greedy && chain.steps.length === 0) return argmax(logits); // greedy's answer without a candidate object per token of the vocabulary
   const candidates = applyChain(chain.steps, logits, history);
   return chain.greedy ? greedy(candidates) : pick(candidates, r());
 }

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { Rng } from "../../src/core/rng.js";
 import {
   applyChain,
+  argmax,
   candidatesFrom,
   frequencyPresencePenalty,
   greedy,
@@ -15,6 +16,7 @@ import {
   pick,
   repetitionPenalty,
   samplerChain,
+  sampleToken,
   softmaxOf,
   temperature,
   topK,
@@ -141,5 +143,17 @@ test("stop strings: for any text split into any chunks, output = text up to the 
       assert.equal(out, Number.isFinite(cut) ? text.slice(0, cut) : text);
     }),
     { numRuns: 500, seed: 3 },
+  );
+});
+
+test("greedy decoding's fast path: argmax over the logits equals greedy over the candidates (ties to the lowest id, NaN and ±Infinity included)", () => {
+  const value = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(Number.NaN, Infinity, -Infinity), fc.double({ noNaN: true, min: -50, max: 50 }));
+  fc.assert(
+    fc.property(fc.array(value, { minLength: 1, maxLength: 200 }), (values) => {
+      const logits = Float32Array.from(values);
+      assert.equal(argmax(logits), greedy(candidatesFrom(logits)));
+      assert.equal(sampleToken(samplerChain({ temperature: 0 }), logits, [], () => 0.5), greedy(candidatesFrom(logits)));
+    }),
+    { numRuns: 2000 },
   );
 });
