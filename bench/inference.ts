@@ -63,8 +63,12 @@ function runGlassbox(path: string, threads: number): { prefill: number; decode: 
   const { model } = loadLanguageModel(path, backend);
   const V = model.config.vocabSize;
   const prompt = Array.from({ length: PROMPT }, (_, i) => 100 + ((i * 7919) % 30000));
-  // one warm-up pass first, as llama-bench does: the first call also grows wasm memory and faults in pages
-  model.forward(prompt.slice(0, 16), model.newCache(16));
+  // warm-up first, as llama-bench runs it (a whole prompt, then one generated token, before its timed runs):
+  // the first calls also grow wasm memory, fault in pages and let V8 compile the hot paths
+  const warm = model.newCache(PROMPT + 1);
+  model.forward(prompt, warm, undefined, "last");
+  model.forward([1], warm);
+  warm.release();
   const cache = model.newCache(PROMPT); // the prompt only: decode runs in a cache of its own
   let start = performance.now();
   // the last position's logits only, as llama-bench's prompt test computes (llama_batch_get_one)
