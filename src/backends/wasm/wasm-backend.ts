@@ -167,6 +167,14 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     for (const spinUntil = performance.now() + 2; Atomics.load(this.ctrl, CTRL.done) < this.workers.length && performance.now() < spinUntil; ) {
       for (let i = 0; i < 1024 && Atomics.load(this.ctrl, CTRL.done) < this.workers.length; i++);
     }
+    // subtle: the sleeping wait is a call made on every job, not a loop inlined here that only a slow job
+    // reaches: V8 optimizes runJobs before any job has slept, and each first sleep then threw the optimized
+    // code away ("insufficient type feedback"), ~50 deoptimizations in a fresh process's first generation
+    this.sleepUntilWorkersDone();
+  }
+
+  /** Sleeps on Atomics.wait until every worker has reported the posted jobs done (returns at once if they have). */
+  private sleepUntilWorkersDone(): void {
     const deadline = performance.now() + 60_000; // a kernel takes milliseconds; a minute means a lost worker
     for (let done = Atomics.load(this.ctrl, CTRL.done); done < this.workers.length; done = Atomics.load(this.ctrl, CTRL.done)) {
       if (performance.now() > deadline) throw new Error(`wasm backend: ${this.workers.length - done} worker thread(s) did not finish a kernel within 60 s`);
