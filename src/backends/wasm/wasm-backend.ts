@@ -355,9 +355,10 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     const { ptrs, copyBack } = this.place(arrays);
     const scratch = this.region("attention", this.threads * H * S * 4); // each thread's scores, (H, S)
     const windowInt = Math.min(window, 0x7fffffff); // Infinity: every earlier position
-    // work: a quarter of the multiply-adds, so that a decode step (T = 1) over a few hundred positions (tens
-    // of µs) stays on one thread: two made stories110M's attention slower (0.35 → 0.49 ms per token)
-    const work = (T * H * Math.min(S, window) * hs) / 4;
+    // work: the multiply-adds (q·k and p·v), so a decode step's heads split across the threads from ~20
+    // positions on (stories110M decode 1.02–1.04× at 2 threads; with the older hand-over and before the
+    // deoptimization fix in runJobs, two threads had measured slower, 0.35 → 0.49 ms per token)
+    const work = 2 * T * H * Math.min(S, window) * hs;
     this.run({ kernel: "attention_cached", args: [ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, probs ? ptrs[4]! : 0, scratch, T, pos0, H, Hkv, hs, windowInt], rows: T * H, align: 1 }, work);
     copyBack();
   }
