@@ -59,6 +59,9 @@ interface Kernels extends Record<string, (...args: number[]) => void> {
   adamw(p: number, g: number, m: number, v: number, n: number, shrink: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
 }
 
+/** Whether a parallel job of this process has gone to sleep waiting for the workers yet (runJobs). */
+let sleptOnce = false;
+
 /** Kernels with less work than this (weights read, or multiply-adds) run on the main thread alone: a
  *  parallel call costs a few µs more than a serial one even with the workers spinning (an f32 64 × 512
  *  product measured 5.5 µs on one thread, 7.2 µs on two). */
@@ -163,13 +166,17 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     Atomics.notify(this.ctrl, CTRL.generation);
     this.caller.runPostedChunks(this.ctrl);
     // the workers usually finish within microseconds of the main thread: spin (for up to 2 ms, checking the
-    // clock every 1024 loads), then sleep; waking from Atomics.wait costs tens of microseconds here
-    for (const spinUntil = performance.now() + 2; Atomics.load(this.ctrl, CTRL.done) < this.workers.length && performance.now() < spinUntil; ) {
+    // clock every 1024 loads), then sleep; waking from Atomics.wait costs tens of microseconds here. The
+    // process's first parallel job sleeps at once, so that the sleeping path has run (and V8 has its type
+    // feedback) before runJobs is optimized: a path first reached in optimized code throws that code away
+    const spinMs = sleptOnce ? 2 : 0;
+    sleptOnce = true;
+    for (const spinUntil = performance.now() + spinMs; Atomics.load(this.ctrl, CTRL.done) < this.workers.length && performance.now() < spinUntil; ) {
       for (let i = 0; i < 1024 && Atomics.load(this.ctrl, CTRL.done) < this.workers.length; i++);
     }
-    // subtle: the sleeping wait is a call made on every job, not a loop inlined here that only a slow job
-    // reaches: V8 optimizes runJobs before any job has slept, and each first sleep then threw the optimized
-    // code away ("insufficient type feedback"), ~50 deoptimizations in a fresh process's first generation
+    // subtle: the sleeping wait is a call made on every job, not a loop here that only a slow job reaches:
+    // V8 optimizes runJobs before any job has slept, and each first sleep then threw the optimized code
+    // away ("insufficient type feedback"), ~50 deoptimizations in a fresh process's first generation
     this.sleepUntilWorkersDone();
   }
 
