@@ -59,6 +59,10 @@ interface Kernels extends Record<string, (...args: number[]) => void> {
   adamw(p: number, g: number, m: number, v: number, n: number, shrink: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
 }
 
+/** rmsNorm's eps as the two 32-bit halves of its f64 bits, without two arrays per call. */
+const EPS_F64 = new Float64Array(1);
+const EPS_BITS = new Int32Array(EPS_F64.buffer);
+
 /** Whether a parallel job of this process has gone to sleep waiting for the workers yet (runJobs). */
 let sleptOnce = false;
 
@@ -401,8 +405,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
 
   override swiglu(y: Float32Array, gate: Float32Array, up: Float32Array): void {
     const n = y.length;
-    if (this.inHeap(y, gate, up)) return this.elementwise("swiglu", [y.byteOffset, gate.byteOffset, up.byteOffset], n); // an activation arena's
-    // activations made outside wasm memory: staged (three copies against an exp per value)
+    // in place for an activation arena's arrays; others are staged (three copies against an exp per value)
     const { ptrs, copyBack } = this.place([[y, n, "out"], [gate, n, "in"], [up, n, "in"]]);
     this.elementwise("swiglu", ptrs, n);
     copyBack();
@@ -416,8 +419,8 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   override rmsNorm(y: Float32Array, x: Float32Array, weight: Float32Array, C: number, eps: number): void {
     const rows = x.length / C;
     const { ptrs, copyBack } = this.place([[y, rows * C, "out"], [x, rows * C, "in"], [weight, C, "in"]]);
-    const bits = new Int32Array(Float64Array.of(eps).buffer); // the kernel takes integers: eps's f64 bits, low half first
-    this.run({ kernel: "rms_norm", args: [ptrs[0]!, ptrs[1]!, ptrs[2]!, C, bits[0]!, bits[1]!], rows, align: 1 }, rows * C);
+    EPS_F64[0] = eps; // the kernel takes integers: eps's f64 bits, low half first
+    this.run({ kernel: "rms_norm", args: [ptrs[0]!, ptrs[1]!, ptrs[2]!, C, EPS_BITS[0]!, EPS_BITS[1]!], rows, align: 1 }, rows * C);
     copyBack();
   }
 
@@ -485,7 +488,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
 
   /**
    * Products of one input with several weights (q, k, v; gate, up) whose activations take the same form
-   * (activationForm): x is copied in and quantized once, and the products run as one parallel job, so a
+   * (activationForm): x is quantized once (copied in first unless it lives in wasm memory), and the products run as one parallel job, so a
    * decode step waits for the threads once per input instead of once per weight. Any other mix runs product
    * by product; the results never depend on which.
    */
