@@ -87,7 +87,8 @@ test("rmsNorm on wasm equals the reference bit for bit (both builds; arrays in w
 test("q8_0/q4_0/q5_0/q4_k products are bit-identical with and without the backend's f32 copies of the block scales (both builds, subnormal and zero scales included)", () => {
   const rng = new Rng(311);
   for (const relaxed of [true, false]) {
-    const [copies, none] = [new WasmBackend({ relaxed }), new WasmBackend({ relaxed, scaleCopies: false })];
+    // interleave: false, so that q4_0 runs the row-by-row kernel that the copies serve (tested below)
+    const [copies, none] = [new WasmBackend({ relaxed, interleave: false }), new WasmBackend({ relaxed, scaleCopies: false, interleave: false })];
     for (const dtype of ["q8_0", "q4_0", "q5_0", "q4_k"] as const) {
       for (const [T, N, K] of [[1, 37, 256 * 3], [5, 11, 256], [4, 8, 256 * 2]] as const) {
         // rows of very different magnitudes: normal, subnormal (|w| ~1e-7 gives scales below 2^-14) and zero
@@ -105,6 +106,47 @@ test("q8_0/q4_0/q5_0/q4_k products are bit-identical with and without the backen
     copies.dispose();
     none.dispose();
   }
+});
+
+test("q4_0 and q4_k interleaved four rows at a time (relaxed build): each activation row's result is the same bit for bit whatever T and threads, within rounding of the row-by-row product and the reference; rows not in fours fall back", () => {
+  const rng = new Rng(331);
+  const interleaved = new WasmBackend({ threads: 2 });
+  const single = new WasmBackend();
+  const rowByRow = new WasmBackend({ interleave: false });
+  assert.equal(interleaved.relaxed, true);
+  const align64 = (bytes: number) => Math.ceil(bytes / 64) * 64;
+  const cases = {
+    q4_0: { blockWeights: 32, groupBlockBytes: 80, scaleCopyBytes: 4, shapes: [[1, 4, 32], [5, 12, 96], [3, 20, 224], [4, 64, 512], [2, 10, 64], [6, 7, 32]] },
+    q4_k: { blockWeights: 256, groupBlockBytes: 608, scaleCopyBytes: 8, shapes: [[1, 4, 256], [5, 12, 768], [3, 20, 512], [4, 64, 256], [2, 10, 256], [7, 7, 256]] },
+  } as const;
+  for (const [dtype, { blockWeights, groupBlockBytes, scaleCopyBytes, shapes }] of Object.entries(cases) as [keyof typeof cases, (typeof cases)[keyof typeof cases]][]) {
+    for (const [T, N, K] of shapes) {
+      const label = `${dtype} (${T}, ${N}, ${K})`;
+      // rows of very different magnitudes: normal, subnormal scales, zero, small
+      const values = Float32Array.from({ length: N * K }, (_, i) => (rng.next() * 2 - 1) * [1, 1e-6, 0, 3e-2][Math.floor(i / K) % 4]!);
+      const w = new Tensor(dtype, [N, K], new Uint8Array(encodeTensor(values, dtype, K).slice()));
+      const x = Float32Array.from({ length: T * K }, () => rng.next() * 2 - 1);
+      const product = (backend: WasmBackend | ReferenceBackend, rows: Float32Array, t: number) => {
+        const y = new Float32Array(t * N);
+        backend.matmul(y, rows, w, t);
+        return y;
+      };
+      const [before, beforePlain] = [interleaved.capacity, rowByRow.capacity];
+      const [a, r, plain] = [product(interleaved, x, T), product(new ReferenceBackend(), x, T), product(rowByRow, x, T)];
+      // the interleaved copy is made in place of the f32 scale copies exactly when the rows come in fours;
+      // all else the two backends hold is the same
+      const blocks = K / blockWeights;
+      const extra = N % 4 === 0 ? align64((N / 4) * blocks * groupBlockBytes) - align64(N * blocks * scaleCopyBytes) : 0;
+      assert.equal(before - interleaved.capacity - (beforePlain - rowByRow.capacity), extra, `${label}: interleaved copy made`);
+      assert.ok(relativeError(a, r) <= 1e-5, `${label} against the reference: ${relativeError(a, r)}`);
+      assert.ok(relativeError(a, plain) <= 1e-6, `${label} against the row-by-row kernel: ${relativeError(a, plain)}`);
+      if (N % 4 !== 0) assert.deepEqual(a, plain, `${label} falls back to the row-by-row kernel`);
+      // a decode step (one row) computes what a prompt pass (T rows, two at a time) does, on any thread
+      assert.deepEqual(product(single, x, T), a, `${label}: one thread`);
+      for (let t = 0; t < T; t++) assert.deepEqual(product(interleaved, x.subarray(t * K, (t + 1) * K), 1), a.subarray(t * N, (t + 1) * N), `${label} row ${t} alone`);
+    }
+  }
+  for (const b of [interleaved, single, rowByRow]) b.dispose();
 });
 
 /**

@@ -14,19 +14,20 @@ import { f16ToF32, f32ToF16 } from "./half";
  * x (T·K f32, K a multiple of 32) → qs (T·K i16), ds (T·K/32 f32: the f16-rounded scales).
  */
 export function quantize_q8_0(x: usize, qs: usize, ds: usize, T: i32, K: i32): void {
-  quantizeQ8_0(x, qs, ds, 0, T, K, true);
+  quantizeQ8_0(x, qs, ds, 0, 0, T, K, true);
 }
 
 /** The same values as i8 (qs: T·K bytes), and offsets (T·K/2 bytes: 8 × i16 per block): lane j is
  *  8 · (q[2j] + q[2j + 1] + q[16 + 2j] + q[17 + 2j]), q4_0's offset times the four activations that meet
  *  lane j of a block product (matmul-relaxed.ts's dotSmall), which takes the offset out lane by lane;
- *  |lane| ≤ 8 · 4 · 127. */
-export function quantize_q8_0_i8(x: usize, qs: usize, ds: usize, offsets: usize, T: i32, K: i32): void {
-  quantizeQ8_0(x, qs, ds, offsets, T, K, false);
+ *  |lane| ≤ 8 · 4 · 127. And sums32 (T·K/32 i32): the same offset for the whole block, 8 · Σ q, which the
+ *  interleaved q4_0 product takes out once per block (interleaved.ts). */
+export function quantize_q8_0_i8(x: usize, qs: usize, ds: usize, offsets: usize, sums32: usize, T: i32, K: i32): void {
+  quantizeQ8_0(x, qs, ds, offsets, sums32, T, K, false);
 }
 
 // @ts-ignore: decorator
-@inline function quantizeQ8_0(x: usize, qs: usize, ds: usize, offsets: usize, T: i32, K: i32, wide: bool): void {
+@inline function quantizeQ8_0(x: usize, qs: usize, ds: usize, offsets: usize, sums32: usize, T: i32, K: i32, wide: bool): void {
   const blocks = (T * K) >> 5;
   for (let b = 0; b < blocks; b++) {
     const xb = x + (<usize>b << 7);
@@ -48,7 +49,11 @@ export function quantize_q8_0_i8(x: usize, qs: usize, ds: usize, offsets: usize,
         sum = i16x8.add(sum, i16x8.extadd_pairwise_i8x16_s(q));
       }
     }
-    if (!wide) v128.store(offsets + (<usize>b << 4), i16x8.shl(sum, 3));
+    if (!wide) {
+      const offset = i16x8.shl(sum, 3);
+      v128.store(offsets + (<usize>b << 4), offset);
+      store<i32>(sums32 + (<usize>b << 2), laneSum(i32x4.extadd_pairwise_i16x8_s(offset)));
+    }
   }
 }
 
