@@ -108,7 +108,7 @@ test("q8_0/q4_0/q5_0/q4_k products are bit-identical with and without the backen
   }
 });
 
-test("q4_0 and q4_k interleaved four rows at a time (relaxed build): each activation row's result is the same bit for bit whatever T and threads, within rounding of the row-by-row product and the reference; rows not in fours fall back", () => {
+test("q4_0, q4_k and q6_k interleaved four rows at a time (relaxed build): each activation row's result is the same bit for bit whatever T and threads, within rounding of the row-by-row product and the reference; rows not in fours fall back", () => {
   const rng = new Rng(331);
   const interleaved = new WasmBackend({ threads: 2 });
   const single = new WasmBackend();
@@ -118,6 +118,7 @@ test("q4_0 and q4_k interleaved four rows at a time (relaxed build): each activa
   const cases = {
     q4_0: { blockWeights: 32, groupBlockBytes: 80, scaleCopyBytes: 4, shapes: [[1, 4, 32], [5, 12, 96], [3, 20, 224], [4, 64, 512], [2, 10, 64], [6, 7, 32]] },
     q4_k: { blockWeights: 256, groupBlockBytes: 608, scaleCopyBytes: 8, shapes: [[1, 4, 256], [5, 12, 768], [3, 20, 512], [4, 64, 256], [2, 10, 256], [7, 7, 256]] },
+    q6_k: { blockWeights: 256, groupBlockBytes: 1104, scaleCopyBytes: 0, shapes: [[1, 4, 256], [5, 12, 768], [3, 20, 512], [4, 64, 256], [2, 10, 256], [7, 7, 256]] },
   } as const;
   for (const [dtype, { blockWeights, groupBlockBytes, scaleCopyBytes, shapes }] of Object.entries(cases) as [keyof typeof cases, (typeof cases)[keyof typeof cases]][]) {
     for (const [T, N, K] of shapes) {

@@ -58,6 +58,7 @@ interface Kernels extends Record<string, (...args: number[]) => void> {
   block_scales_f32(out: number, w: number, blocks: number, blockBytes: number, offset: number, count: number): void;
   interleave_q4_0(out: number, w: number, N: number, K: number, n0: number, n1: number): void;
   interleave_q4_k(out: number, w: number, N: number, K: number, n0: number, n1: number): void;
+  interleave_q6_k(out: number, w: number, N: number, K: number, n0: number, n1: number): void;
   adamw(p: number, g: number, m: number, v: number, n: number, shrink: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
 }
 
@@ -80,7 +81,7 @@ export interface WasmBackendOptions {
   readonly relaxed?: boolean;
   /** f32 copies of quantized weights' f16 block scales for faster products (default true; same results either way) */
   readonly scaleCopies?: boolean;
-  /** relaxed build: q4_0 and q4_k weights copied four rows interleaved for a faster product (default true;
+  /** relaxed build: q4_0, q4_k and q6_k weights copied four rows interleaved for a faster product (default true;
    *  the results differ from the row-by-row product's in float summation order only) */
   readonly interleave?: boolean;
 }
@@ -93,9 +94,10 @@ const SCALE_COPY_FORMATS: ReadonlyMap<DType, { offset: number; count: number }> 
 ]);
 /** The formats with a product over weights interleaved four rows at a time (relaxed build): the kernel that
  *  copies a weight into that layout, bytes per four rows per block, and the product. */
-const INTERLEAVED_FORMATS: ReadonlyMap<DType, { interleave: "interleave_q4_0" | "interleave_q4_k"; blockWeights: number; groupBlockBytes: number; kernel: KernelName }> = new Map([
+const INTERLEAVED_FORMATS: ReadonlyMap<DType, { interleave: "interleave_q4_0" | "interleave_q4_k" | "interleave_q6_k"; blockWeights: number; groupBlockBytes: number; kernel: KernelName }> = new Map([
   ["q4_0", { interleave: "interleave_q4_0", blockWeights: 32, groupBlockBytes: 80, kernel: "matmul_q4_0x4_i8" }],
   ["q4_k", { interleave: "interleave_q4_k", blockWeights: 256, groupBlockBytes: 608, kernel: "matmul_q4_kx4_i8" }],
+  ["q6_k", { interleave: "interleave_q6_k", blockWeights: 256, groupBlockBytes: 1104, kernel: "matmul_q6_kx4_i8" }],
 ]);
 /** Scale copies are made only while this much of the 4 GiB stays free (KV caches, activations, scratch). */
 const SCALE_COPY_RESERVE = 512 * 2 ** 20;
@@ -112,7 +114,7 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   private readonly pointers = new WeakMap<Uint8Array | Tensor, number>();
   private readonly regions = new Map<string, { ptr: number; size: number }>();
   private readonly scaleCopies = new Map<number, number>(); // weight pointer → its f32 block scales (0: none)
-  private readonly interleaved = new Map<number, number>(); // q4_0/q4_k weight pointer → its interleaved copy (0: none)
+  private readonly interleaved = new Map<number, number>(); // q4_0/q4_k/q6_k weight pointer → its interleaved copy (0: none)
   private readonly heapBuffers = new WeakSet<ArrayBufferLike>(); // every buffer object wasm memory has had
   // blocks whose owner was garbage-collected (a KV cache dropped), reused before the heap grows
   private readonly freeBlocks: { ptr: number; size: number }[] = [];
@@ -304,12 +306,13 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   }
 
   /**
-   * A q4_0 or q4_k weight copied into groups of four rows interleaved block by block (assembly/interleaved.ts),
-   * made on its first product in the relaxed build: that product then runs 1.2–1.6× faster (the integer sums
-   * are the same; only the f32 summation differs from the row-by-row kernel's, by rounding). A second copy
-   * beside the weight (q4_0: 20 bytes per 32 weights, in place of the 4-byte scale copies; q4_k: 152 per
-   * 256), so, like the scale copies, it is made only while the reserve stays free, and only for rows in
-   * fours; 0: none, the row-by-row kernel runs. A weight takes one path for the backend's life, so a decode
+   * A q4_0, q4_k or q6_k weight copied into groups of four rows interleaved block by block
+   * (assembly/interleaved.ts), made on its first product in the relaxed build: that product then runs
+   * 1.2–1.9× faster (the integer sums are the same; only the f32 summation differs from the row-by-row
+   * kernel's, by rounding). A second copy beside the weight (per 32 weights, q4_0: 20 bytes, in place of the
+   * 4-byte scale copies; q4_k: 19, in place of 1; q6_k: 34.5, its 6-bit values widened to bytes), so, like
+   * the scale copies, it is made only while the reserve stays free, and only for rows in fours; 0: none,
+   * the row-by-row kernel runs. A weight takes one path for the backend's life, so a decode
    * step and a prompt pass compute the same numbers.
    */
   private interleavedOf(w: Tensor, wPtr: number): number {
@@ -575,7 +578,8 @@ export class WasmBackend extends ReferenceBackend implements Backend {
       works.push(N * K * Math.min(T, 4)); // a tile of 4 activation rows reads each weight once
       if (form === "f32") return jobs.push({ kernel: "matmul_f32", args: [yPtr, xPtr, wPtr, T, N, K], rows: N, align: 2 });
       if (form === "f16" || form === "bf16") return jobs.push({ kernel: "matmul_half", args: [yPtr, xPtr, wPtr, T, N, K, halfKind, rowsF32], rows: N, align: 1 });
-      // q4_0 and q4_k interleaved four rows at a time (relaxed build): the activation sums each takes
+      // q4_0, q4_k and q6_k interleaved four rows at a time (relaxed build): q4_0 takes the activations' sums
+      // per block, the k-quants their sums per 16
       const interleaved = this.relaxed && INTERLEAVED_FORMATS.has(w.dtype) ? this.interleavedOf(w, wPtr) : 0;
       if (interleaved) {
         const { kernel } = INTERLEAVED_FORMATS.get(w.dtype)!;

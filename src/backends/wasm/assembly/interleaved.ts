@@ -271,3 +271,122 @@ export function matmul_q4_kx4_i8(y: usize, qs: usize, ds: usize, sums16: usize, 
   const x = v128.load32_splat(dx);
   return madd(f32x4.convert_i32x4_s(m), f32x4.neg(f32x4.mul(dmin, x)), madd(f32x4.convert_i32x4_s(i), f32x4.mul(d, x), acc));
 }
+
+// ---------------------------------------------------------------- q6_k
+
+// Q6_K's 256-weight blocks, four rows at a time, with each 6-bit value widened to a byte: per group of four
+// rows per block (1104 bytes against the four blocks' 840),
+//
+//   [d₀..d₃ f32][scales: byte 4g + r = sc(g, r), g the 16-weight group][q: 16 groups × 4 vectors]
+//
+// vector c of group g = elements 16g + 4c..16g + 4c + 3 of rows 0..3, each q in 0..63 as a byte, in the
+// elements' own order. Q6_K packs q in two planes (low nibbles, high two bits, interleaved across the
+// block: about 17 instructions to decode 64 weights); decoding once here leaves a load per 16 weights.
+// Two vectors' products add up in i16 (two lanes per row, ≤ 4 products of 63 · 128 each), then meet the
+// group's scales in one i32x4.dot_i16x8_s. The offset is taken out per group with the activations' sums per 16:
+//
+//   Σ w x̃ (row r) = d_r · d_x · Σ_g sc(g, r) · (Σ_g q q_x − 32 · Σ_g q_x)
+//
+// The q6_k products (a llama.cpp Q4_0 or Q4_K_M model's classifier; Q4_K_M's attn_v and ffn_down in
+// half the layers) were the slowest per weight: ~11 GMAC/s in a stories110M decode against q4_k's ~26.
+
+/** Bytes per group of four rows per block. */
+// @ts-ignore: decorator
+@inline const GROUP_BLOCK_Q6K = 1104;
+
+/** Copies q6_k weights (N, K) at w into the interleaved layout at out; rows n0 .. n1 − 1 (multiples of 4). */
+export function interleave_q6_k(out: usize, w: usize, N: i32, K: i32, n0: i32, n1: i32): void {
+  const nb = K >> 8;
+  for (let n = n0; n < n1; n += 4) {
+    for (let b = 0; b < nb; b++) {
+      const group = out + (<usize>(n >> 2) * <usize>nb + <usize>b) * GROUP_BLOCK_Q6K;
+      for (let r = 0; r < 4; r++) {
+        const block = w + (<usize>(n + r) * <usize>nb + <usize>b) * 210;
+        store<f32>(group + (<usize>r << 2), f16ToF32(<u32>load<u16>(block + 208)));
+        for (let g = 0; g < 16; g++) store<i8>(group + 16 + <usize>(4 * g + r), load<i8>(block + 192 + <usize>g));
+        for (let e = 0; e < 256; e++) {
+          // element e = 128 h + 32 run + l: its low nibble in ql[64 h + 32 (run & 1) + l] (the high nibble for
+          // runs 2 and 3), its top two bits at 2 · run in qh[32 h + l]
+          const h = e >> 7, run = (e >> 5) & 3, l = e & 31;
+          const low = load<u8>(block + <usize>(64 * h + 32 * (run & 1) + l));
+          const high = load<u8>(block + 128 + <usize>(32 * h + l));
+          const q = ((run >= 2 ? low >> 4 : low) & 15) | (((high >> <u8>(2 * run)) & 3) << 4);
+          const g = e >> 4, c = (e >> 2) & 3;
+          store<u8>(group + 80 + <usize>(64 * g + 16 * c + 4 * r + (e & 3)), <u8>q);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * y (T, N) for output rows n0 .. n1 − 1 (multiples of 4) from interleaved q6_k weights wp and i8
+ * activations (quantize_q8_k_i8: qs (T, K), ds per 256, sums16: Σ q per 16, i16).
+ */
+export function matmul_q6_kx4_i8(y: usize, qs: usize, ds: usize, sums16: usize, wp: usize, T: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  if (!ASC_FEATURE_RELAXED_SIMD) unreachable();
+  let t = 0;
+  for (; t + 2 <= T; t += 2) groupsQ6K(2, y, qs, ds, sums16, wp, t, N, K, n0, n1);
+  if (t < T) groupsQ6K(1, y, qs, ds, sums16, wp, t, N, K, n0, n1);
+}
+
+/** i + Σ_g sc(g, r) Σ_g q q_x for one group of 16 (its four vectors at q) against its activations x, scales sc. */
+// @ts-ignore: decorator
+@inline function groupQ6K(i: v128, q: usize, x: v128, sc: v128): v128 {
+  const a = i16x8.add(pairs(lane(x, 0), v128.load(q)), pairs(lane(x, 1), v128.load(q, 16)));
+  const b = i16x8.add(pairs(lane(x, 2), v128.load(q, 32)), pairs(lane(x, 3), v128.load(q, 48)));
+  return i32x4.add(i, i32x4.add(i32x4.dot_i16x8_s(a, sc), i32x4.dot_i16x8_s(b, sc)));
+}
+
+/** o + sc(g, r) · Σ_g q_x for the four rows: sums holds Σ q_x of groups g..g + 3 zero-extended to i32 (the
+ *  high i16 of each lane 0, so the dot adds nothing from it). */
+// @ts-ignore: decorator
+@inline function offsetQ6Kx4(o: v128, sc: v128, sums: v128, k: i32): v128 {
+  return i32x4.add(o, i32x4.dot_i16x8_s(sc, lane(sums, k)));
+}
+
+// @ts-ignore: decorator
+@inline function groupsQ6K(rows: i32, y: usize, qs: usize, ds: usize, sums16: usize, wp: usize, t: i32, N: i32, K: i32, n0: i32, n1: i32): void {
+  const nb = K >> 8;
+  const xRow = <usize>K, dRow = <usize>nb << 2, sRow = <usize>(K >> 4) << 1;
+  for (let n = n0; n < n1; n += 4) {
+    let p = wp + <usize>(n >> 2) * <usize>nb * GROUP_BLOCK_Q6K;
+    const end = p + <usize>nb * GROUP_BLOCK_Q6K;
+    let xb = qs + <usize>t * xRow, db = ds + <usize>t * dRow, sb = sums16 + <usize>t * sRow;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+    for (; p < end; p += GROUP_BLOCK_Q6K, xb += 256, db += 4, sb += 32) {
+      let i0 = i32x4.splat(0), i1 = i32x4.splat(0), o0 = i32x4.splat(0), o1 = i32x4.splat(0);
+      for (let g4 = 0; g4 < 16; g4 += 4) {
+        // groups g4..g4 + 3: their scale bytes widened (signed), each pair's then spread to (sc_r0, sc_r0, sc_r1, …)
+        const scales = v128.load(p + 16 + (<usize>g4 << 2));
+        const e01 = i16x8.extend_low_i8x16_s(scales), e23 = i16x8.extend_high_i8x16_s(scales);
+        const sc0 = v128.shuffle<u16>(e01, e01, 0, 0, 1, 1, 2, 2, 3, 3), sc1 = v128.shuffle<u16>(e01, e01, 4, 4, 5, 5, 6, 6, 7, 7);
+        const sc2 = v128.shuffle<u16>(e23, e23, 0, 0, 1, 1, 2, 2, 3, 3), sc3 = v128.shuffle<u16>(e23, e23, 4, 4, 5, 5, 6, 6, 7, 7);
+        const q = p + 80 + (<usize>g4 << 6);
+        const xg = xb + (<usize>g4 << 4);
+        i0 = groupQ6K(groupQ6K(i0, q, v128.load(xg), sc0), q + 64, v128.load(xg, 16), sc1);
+        i0 = groupQ6K(groupQ6K(i0, q + 128, v128.load(xg, 32), sc2), q + 192, v128.load(xg, 48), sc3);
+        const s0 = i32x4.extend_low_i16x8_u(load64Zero(sb + (<usize>g4 << 1)));
+        o0 = offsetQ6Kx4(offsetQ6Kx4(offsetQ6Kx4(offsetQ6Kx4(o0, sc0, s0, 0), sc1, s0, 1), sc2, s0, 2), sc3, s0, 3);
+        if (rows > 1) {
+          i1 = groupQ6K(groupQ6K(i1, q, v128.load(xg + xRow), sc0), q + 64, v128.load(xg + xRow, 16), sc1);
+          i1 = groupQ6K(groupQ6K(i1, q + 128, v128.load(xg + xRow, 32), sc2), q + 192, v128.load(xg + xRow, 48), sc3);
+          const s1 = i32x4.extend_low_i16x8_u(load64Zero(sb + sRow + (<usize>g4 << 1)));
+          o1 = offsetQ6Kx4(offsetQ6Kx4(offsetQ6Kx4(offsetQ6Kx4(o1, sc0, s1, 0), sc1, s1, 1), sc2, s1, 2), sc3, s1, 3);
+        }
+      }
+      const d = v128.load(p);
+      a0 = madd(f32x4.convert_i32x4_s(i32x4.sub(i0, i32x4.shl(o0, 5))), f32x4.mul(d, v128.load32_splat(db)), a0);
+      if (rows > 1) a1 = madd(f32x4.convert_i32x4_s(i32x4.sub(i1, i32x4.shl(o1, 5))), f32x4.mul(d, v128.load32_splat(db + dRow)), a1);
+    }
+    const at = y + ((<usize>t * <usize>N + <usize>n) << 2);
+    v128.store(at, a0);
+    if (rows > 1) v128.store(at + (<usize>N << 2), a1);
+  }
+}
+
+/** Eight bytes at p in the low half, zeros above. */
+// @ts-ignore: decorator
+@inline function load64Zero(p: usize): v128 {
+  return v128.load64_zero(p);
+}

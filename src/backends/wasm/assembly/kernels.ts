@@ -11,7 +11,7 @@ export { matmul_f32, matmul_half, half_scratch_bytes, prescale_f16_activations }
 export { matmul_q8_0, matmul_q4_0, matmul_q5_0, matmul_q4_k, matmul_q6_k } from "./products";
 export { matmul_q4_0_i8, matmul_q5_0_i8, matmul_q4_k_i8, matmul_q6_k_i8, block_scales_f32 } from "./products";
 export { quantize_q8_0, quantize_q8_k, quantize_q8_0_i8, quantize_q8_k_i8 } from "./quantize";
-export { interleave_q4_0, matmul_q4_0x4_i8, interleave_q4_k, matmul_q4_kx4_i8 } from "./interleaved";
+export { interleave_q4_0, matmul_q4_0x4_i8, interleave_q4_k, matmul_q4_kx4_i8, interleave_q6_k, matmul_q6_kx4_i8 } from "./interleaved";
 
 // ---------------------------------------------------------------- training (f32 products and attention)
 
