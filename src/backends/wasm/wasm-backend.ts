@@ -56,9 +56,6 @@ interface Kernels extends Record<string, (...args: number[]) => void> {
   prescale_f16_activations(x: number, n: number): number;
   half_scratch_bytes(K: number): number;
   block_scales_f32(out: number, w: number, blocks: number, blockBytes: number, offset: number, count: number): void;
-  interleave_q4_0(out: number, w: number, N: number, K: number, n0: number, n1: number): void;
-  interleave_q4_k(out: number, w: number, N: number, K: number, n0: number, n1: number): void;
-  interleave_q6_k(out: number, w: number, N: number, K: number, n0: number, n1: number): void;
   adamw(p: number, g: number, m: number, v: number, n: number, shrink: number, beta1: number, beta2: number, stepSize: number, correction2: number, eps: number): void;
 }
 
@@ -94,7 +91,7 @@ const SCALE_COPY_FORMATS: ReadonlyMap<DType, { offset: number; count: number }> 
 ]);
 /** The formats with a product over weights interleaved four rows at a time (relaxed build): the kernel that
  *  copies a weight into that layout, bytes per four rows per block, and the product. */
-const INTERLEAVED_FORMATS: ReadonlyMap<DType, { interleave: "interleave_q4_0" | "interleave_q4_k" | "interleave_q6_k"; blockWeights: number; groupBlockBytes: number; kernel: KernelName }> = new Map([
+const INTERLEAVED_FORMATS: ReadonlyMap<DType, { interleave: KernelName; blockWeights: number; groupBlockBytes: number; kernel: KernelName }> = new Map([
   ["q4_0", { interleave: "interleave_q4_0", blockWeights: 32, groupBlockBytes: 80, kernel: "matmul_q4_0x4_i8" }],
   ["q4_k", { interleave: "interleave_q4_k", blockWeights: 256, groupBlockBytes: 608, kernel: "matmul_q4_kx4_i8" }],
   ["q6_k", { interleave: "interleave_q6_k", blockWeights: 256, groupBlockBytes: 1104, kernel: "matmul_q6_kx4_i8" }],
@@ -324,7 +321,8 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     let ptr = 0;
     if (this.makeInterleaved && w.rows % 4 === 0 && this.capacity - bytes > SCALE_COPY_RESERVE) {
       ptr = this.allocate(bytes).byteOffset;
-      this.kernels[layout.interleave](ptr, wPtr, w.rows, w.rowLength, 0, w.rows);
+      // on every thread: a 7B model's weights are interleaved as its first prompt runs
+      this.run({ kernel: layout.interleave, args: [ptr, wPtr, w.rows, w.rowLength], rows: w.rows, align: 4 }, bytes);
     }
     this.interleaved.set(wPtr, ptr);
     return ptr;

@@ -304,19 +304,34 @@ export function interleave_q6_k(out: usize, w: usize, N: i32, K: i32, n0: i32, n
         const block = w + (<usize>(n + r) * <usize>nb + <usize>b) * 210;
         store<f32>(group + (<usize>r << 2), f16ToF32(<u32>load<u16>(block + 208)));
         for (let g = 0; g < 16; g++) store<i8>(group + 16 + <usize>(4 * g + r), load<i8>(block + 192 + <usize>g));
-        for (let e = 0; e < 256; e++) {
-          // element e = 128 h + 32 run + l: its low nibble in ql[64 h + 32 (run & 1) + l] (the high nibble for
-          // runs 2 and 3), its top two bits at 2 · run in qh[32 h + l]
-          const h = e >> 7, run = (e >> 5) & 3, l = e & 31;
-          const low = load<u8>(block + <usize>(64 * h + 32 * (run & 1) + l));
-          const high = load<u8>(block + 128 + <usize>(32 * h + l));
-          const q = ((run >= 2 ? low >> 4 : low) & 15) | (((high >> <u8>(2 * run)) & 3) << 4);
-          const g = e >> 4, c = (e >> 2) & 3;
-          store<u8>(group + 80 + <usize>(64 * g + 16 * c + 4 * r + (e & 3)), <u8>q);
+        // the row kernel's decoding (matmul-relaxed.ts's tileQ6K), 16 elements at a time: for half h and
+        // bytes l..l + 15, run j (of 4) holds elements 128 h + 32 j + l..: a whole group, 4 of its bytes to
+        // each of the group's four vectors
+        for (let h = 0; h < 2; h++) {
+          for (let l = 0; l < 32; l += 16) {
+            const qlA = v128.load(block + <usize>(64 * h + l)), qlB = v128.load(block + <usize>(64 * h + 32 + l));
+            const qh = v128.load(block + 128 + <usize>(32 * h + l));
+            const low4 = i8x16.splat(0x0f), bits = i8x16.splat(0x30);
+            const e0 = 128 * h + l;
+            scatterGroup(group, r, e0, v128.or(v128.and(qlA, low4), v128.and(i16x8.shl(qh, 4), bits)));
+            scatterGroup(group, r, e0 + 32, v128.or(v128.and(qlB, low4), v128.and(i16x8.shl(qh, 2), bits)));
+            scatterGroup(group, r, e0 + 64, v128.or(v128.and(i16x8.shr_u(qlA, 4), low4), v128.and(qh, bits)));
+            scatterGroup(group, r, e0 + 96, v128.or(v128.and(i16x8.shr_u(qlB, 4), low4), v128.and(i16x8.shr_u(qh, 2), bits)));
+          }
         }
       }
     }
   }
+}
+
+/** Row r's q values of elements e..e + 15 (one group: e a multiple of 16) to their places in the group's four vectors. */
+// @ts-ignore: decorator
+@inline function scatterGroup(group: usize, r: i32, e: i32, q: v128): void {
+  const at = group + 80 + <usize>(4 * e + 4 * r); // group e/16's vectors start at 64 · e/16; row r's bytes at 4 r
+  v128.store32_lane(at, q, 0);
+  v128.store32_lane(at + 16, q, 1);
+  v128.store32_lane(at + 32, q, 2);
+  v128.store32_lane(at + 48, q, 3);
 }
 
 /**
