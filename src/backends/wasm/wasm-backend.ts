@@ -176,8 +176,9 @@ export class WasmBackend extends ReferenceBackend implements Backend {
       for (const job of jobs) this.caller.runRows(job, 0, job.rows);
       return;
     }
-    writeJobs(this.ctrl, jobs, jobs.map((job, j) => chunkCount(job, this.threads, works[j]!)));
-    Atomics.store(this.ctrl, CTRL.next, 0);
+    const chunks = jobs.map((job, j) => chunkCount(job, this.threads, works[j]!));
+    writeJobs(this.ctrl, jobs, chunks);
+    Atomics.store(this.ctrl, CTRL.next, chunks.reduce((a, b) => a + b, 0) << 16); // front 0, back: every chunk (KernelCaller.take)
     Atomics.store(this.ctrl, CTRL.done, 0);
     Atomics.add(this.ctrl, CTRL.generation, 1);
     Atomics.notify(this.ctrl, CTRL.generation);
