@@ -18,6 +18,14 @@ export function norm(backend: Backend, kind: NormKind, x: Float32Array, w: NormW
   const y = alloc(x.length);
   const C = w.weight.length;
   if (kind === "rmsnorm") backend.rmsNorm(y, x, w.weight, C, eps);
-  else backend.layerNorm(y, x, w.weight, w.bias ?? new Float32Array(C), C, eps);
+  else backend.layerNorm(y, x, w.weight, w.bias ?? zeroBias(C), C, eps);
   return y;
+}
+
+/** β = 0 for a LayerNorm without bias: one array per width, not a new one per call. */
+const ZERO_BIAS = new Map<number, Float32Array>();
+function zeroBias(C: number): Float32Array {
+  let zeros = ZERO_BIAS.get(C);
+  if (!zeros) ZERO_BIAS.set(C, (zeros = new Float32Array(C)));
+  return zeros;
 }

@@ -57,28 +57,38 @@ test("rope equals the reference bit for bit and reuses the last call's angles on
   shared.dispose();
 });
 
-test("rmsNorm on wasm equals the reference bit for bit (both builds; arrays in wasm memory or staged; odd C; rows split across threads)", () => {
+test("rmsNorm and layerNorm on wasm equal the reference bit for bit (both builds; arrays in wasm memory or staged; odd C; rows split across threads)", () => {
   const rng = new Rng(317);
+  // each norm as a call on any backend: y = norm(x) with the given weight (and, for layerNorm, bias)
+  const norms = {
+    rmsNorm: (be: ReferenceBackend | WasmBackend, y: Float32Array, x: Float32Array, w: Float32Array, _b: Float32Array, C: number, eps: number) => be.rmsNorm(y, x, w, C, eps),
+    layerNorm: (be: ReferenceBackend | WasmBackend, y: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array, C: number, eps: number) => be.layerNorm(y, x, w, b, C, eps),
+  };
   for (const backend of [new WasmBackend({ threads: 2 }), new WasmBackend({ relaxed: false })]) {
-    for (const [rows, C, eps] of [[1, 768, 1e-5], [3, 7, 1e-6], [40, 129, 1e-5], [2, 1, 1e-5], [64, 2048, 1e-6]] as const) {
-      // magnitudes from 1e-3 to 1e3: the sum of squares in f64 and each f32 rounding after it are exercised
-      const x = Float32Array.from({ length: rows * C }, () => (rng.next() * 2 - 1) * 10 ** (rng.next() * 6 - 3));
-      const weight = Float32Array.from({ length: C }, () => rng.next() * 2 - 1);
-      const expected = new Float32Array(rows * C);
-      new ReferenceBackend().rmsNorm(expected, x, weight, C, eps);
-      const staged = new Float32Array(rows * C);
-      backend.rmsNorm(staged, x, weight, C, eps);
-      assert.deepEqual(staged, expected, `rows ${rows}, C ${C}: staged`);
-      const heap = (a: Float32Array) => {
-        const bytes = backend.allocate(a.length * 4);
-        const view = new Float32Array(bytes.buffer, bytes.byteOffset, a.length);
-        view.set(a);
-        return view;
-      };
-      const [xh, wh, yh] = [heap(x), heap(weight), heap(new Float32Array(rows * C))];
-      assert.equal(yh.buffer, backend.memory.buffer);
-      backend.rmsNorm(yh, xh, wh, C, eps);
-      assert.deepEqual(yh.slice(), expected, `rows ${rows}, C ${C}: in wasm memory`);
+    for (const [name, norm] of Object.entries(norms)) {
+      for (const [rows, C, eps] of [[1, 768, 1e-5], [3, 7, 1e-6], [40, 129, 1e-5], [2, 1, 1e-5], [64, 2048, 1e-6]] as const) {
+        // magnitudes from 1e-3 to 1e3, and an offset per row (LayerNorm subtracts the mean): the f64 sums and
+        // each rounding after them are exercised
+        const x = Float32Array.from({ length: rows * C }, (_, i) => (rng.next() * 2 - 1) * 10 ** (rng.next() * 6 - 3) + (Math.floor(i / C) % 3) * 5);
+        const weight = Float32Array.from({ length: C }, () => rng.next() * 2 - 1);
+        const bias = Float32Array.from({ length: C }, () => rng.next() * 2 - 1);
+        const what = `${name}, rows ${rows}, C ${C}`;
+        const expected = new Float32Array(rows * C);
+        norm(new ReferenceBackend(), expected, x, weight, bias, C, eps);
+        const staged = new Float32Array(rows * C);
+        norm(backend, staged, x, weight, bias, C, eps);
+        assert.deepEqual(staged, expected, `${what}: staged`);
+        const heap = (a: Float32Array) => {
+          const bytes = backend.allocate(a.length * 4);
+          const view = new Float32Array(bytes.buffer, bytes.byteOffset, a.length);
+          view.set(a);
+          return view;
+        };
+        const [xh, wh, bh, yh] = [heap(x), heap(weight), heap(bias), heap(new Float32Array(rows * C))];
+        assert.equal(yh.buffer, backend.memory.buffer);
+        norm(backend, yh, xh, wh, bh, C, eps);
+        assert.deepEqual(yh.slice(), expected, `${what}: in wasm memory`);
+      }
     }
     backend.dispose();
   }

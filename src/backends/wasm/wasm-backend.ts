@@ -464,6 +464,14 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     copyBack();
   }
 
+  override layerNorm(y: Float32Array, x: Float32Array, weight: Float32Array, bias: Float32Array, C: number, eps: number): void {
+    const rows = x.length / C;
+    const { ptrs, copyBack } = this.place([[y, rows * C, "out"], [x, rows * C, "in"], [weight, C, "in"], [bias, C, "in"]]);
+    EPS_F64[0] = eps; // as rmsNorm: eps's f64 bits, low half first
+    this.run({ kernel: "layer_norm", args: [ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, C, EPS_BITS[0]!, EPS_BITS[1]!], rows, align: 1 }, rows * C);
+    copyBack();
+  }
+
   /** The angle tables (cos, sin) last copied into wasm memory for rope, and where: a forward pass rotates
    *  q and k of every layer at the same positions, so they are copied once per pass. */
   private ropeTables?: { angles: object; cos: number; sin: number };

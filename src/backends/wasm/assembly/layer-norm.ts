@@ -1,8 +1,46 @@
-// LayerNorm for training (src/tensor/backend.ts `layerNormForward`, `layerNormBackward`), f32, rows of C.
-// The forward and dx are independent per row (threads split rows); dw and db sum over rows, so they are
-// their own kernel with threads splitting the columns.
+// LayerNorm, rows of C: for inference (src/tensor/backend.ts `layerNorm`: GPT-2's norms), and for training
+// (`layerNormForward`, `layerNormBackward`, f32). The forwards and dx are independent per row (threads split
+// rows); dw and db sum over rows, so they are their own kernel with threads splitting the columns.
 
 import { hsum } from "./simd";
+
+/**
+ * Inference: y = (x − μ) / √(σ² + eps) ⊙ w + b, computed as the reference backend computes it (JavaScript
+ * numbers, f64) so that the two agree bit for bit, as rms_norm does:
+ *   μ = (Σ x) / C,  σ² = (Σ (x − μ)²) / C       f64, sums in index order (each f32 x is exact in f64)
+ *   s = 1 / √(σ² + eps)                          f64 (eps an f64, passed as its bits in two halves)
+ *   y = f32(((x − μ) · s) · w + b)               f64, left to right, one rounding to f32 at the store
+ * Rows r0 .. r1 − 1.
+ */
+export function layer_norm(y: usize, x: usize, w: usize, b: usize, C: i32, epsLo: i32, epsHi: i32, r0: i32, r1: i32): void {
+  const eps = reinterpret<f64>((<u64>(<u32>epsHi) << 32) | <u64>(<u32>epsLo));
+  for (let r = r0; r < r1; r++) {
+    const o = <usize>r * <usize>C << 2;
+    let mean: f64 = 0;
+    for (let c = 0; c < C; c++) mean += <f64>load<f32>(x + o + (<usize>c << 2));
+    mean /= <f64>C;
+    let variance: f64 = 0;
+    for (let c = 0; c < C; c++) {
+      const d = <f64>load<f32>(x + o + (<usize>c << 2)) - mean;
+      variance += d * d;
+    }
+    variance /= <f64>C;
+    const scale: f64 = 1 / Math.sqrt(variance + eps);
+    // two channels at a time in f64 lanes: the same operations per channel as the scalar tail, so the same bits
+    const m = f64x2.splat(mean), s = f64x2.splat(scale);
+    let c = 0;
+    for (; c + 2 <= C; c += 2) {
+      const p = <usize>c << 2;
+      const xc = f64x2.promote_low_f32x4(v128.load64_zero(x + o + p));
+      const out = f64x2.add(f64x2.mul(f64x2.mul(f64x2.sub(xc, m), s), f64x2.promote_low_f32x4(v128.load64_zero(w + p))), f64x2.promote_low_f32x4(v128.load64_zero(b + p)));
+      v128.store64_lane(y + o + p, f32x4.demote_f64x2_zero(out), 0);
+    }
+    for (; c < C; c++) {
+      const p = <usize>c << 2;
+      store<f32>(y + o + p, <f32>((<f64>load<f32>(x + o + p) - mean) * scale * <f64>load<f32>(w + p) + <f64>load<f32>(b + p)));
+    }
+  }
+}
 
 /** x̂ = (x − μ)·r, r = 1/√(σ² + eps), y = x̂ ⊙ w (+ b, when b ≠ 0); saves x̂ and r. eps comes as f32 bits. */
 export function layer_norm_forward(y: usize, xHat: usize, rstd: usize, x: usize, w: usize, b: usize, C: i32, epsBits: i32, r0: i32, r1: i32): void {
