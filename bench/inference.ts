@@ -22,7 +22,7 @@ import { sentencePieceToGguf } from "../src/tokenizers/gguf-vocab-export.js";
 import { loadSentencePiece } from "../src/tokenizers/sentencepiece/sentencepiece.js";
 import { SHARED_DATA } from "../test/support/corpus.js";
 import { writeRandomLlama } from "../test/support/random-checkpoint.js";
-import { median, printTable, writeResults } from "./_report.js";
+import { describeCpu, median, printTable, writeResults } from "./_report.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MODELS = `${ROOT}bench/models/`;
@@ -152,5 +152,6 @@ for (const shape of shapes) {
 }
 console.log(`\nPrefill ${PROMPT} tokens, decode ${DECODE} tokens; median of ${PAIRS} alternating pairs; each side at its better of 1 and 2 threads (glassbox wasm backend, llama.cpp llama-bench); "2t/1t" is each side's 2-thread decode over its 1-thread decode\n`);
 printTable(["model", "MiB", "prefill tok/s", "llama.cpp", "ratio", "decode tok/s", "llama.cpp", "ratio", "2t/1t", "llama.cpp 2t/1t", "decode GB/s"], rows);
+console.log(`\ncpu: ${describeCpu()}`);
 console.log(`\nmemory read bandwidth measured in this run: ${bandwidth.toFixed(1)} GB/s on 1 thread, ${bandwidth2.toFixed(1)} GB/s on 2`);
 console.log(`wrote ${writeResults("inference", { bandwidthGBs: bandwidth, bandwidth2GBs: bandwidth2, prompt: PROMPT, decode: DECODE, results })}`);
