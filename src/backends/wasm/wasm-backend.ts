@@ -183,19 +183,30 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     Atomics.add(this.ctrl, CTRL.generation, 1);
     Atomics.notify(this.ctrl, CTRL.generation);
     this.caller.runPostedChunks(this.ctrl);
-    // the workers usually finish within microseconds of the main thread: spin (for up to 2 ms, checking the
-    // clock every 1024 loads), then sleep; waking from Atomics.wait costs tens of microseconds here. The
-    // process's first parallel job sleeps at once, so that the sleeping path has run (and V8 has its type
-    // feedback) before runJobs is optimized: a path first reached in optimized code throws that code away
+    // subtle: both waits are calls made on every job, not loops here. V8 optimizes runJobs before any job has
+    // slept, and each first sleep then threw the optimized code away ("insufficient type feedback"), ~50
+    // deoptimizations in a fresh process's first generation; and a spinning loop here made V8 compile runJobs
+    // on the stack (OSR) from inside the loop, with call sites before it that had no feedback yet: in one
+    // `glassbox generate` (stories110M q4_0, 128 tokens) that code was thrown away 6 times and runJobs
+    // compiled 4–5 times, ~100 ms of background compiling on a machine whose two cores both threads keep
+    // busy; with the loops in functions of their own, 2–3 times (the rest are "wrong map" deoptimizations)
+    this.spinUntilWorkersDone();
+    this.sleepUntilWorkersDone();
+  }
+
+  /**
+   * The workers usually finish within microseconds of the main thread: spin for up to 2 ms (checking the clock
+   * every 1024 loads) before sleepUntilWorkersDone sleeps, since waking from Atomics.wait costs tens of
+   * microseconds here. The process's first parallel job sleeps at once, so that the sleeping path has run (and
+   * V8 has its type feedback) before the callers are optimized: a path first reached in optimized code throws
+   * that code away.
+   */
+  private spinUntilWorkersDone(): void {
     const spinMs = sleptOnce ? 2 : 0;
     sleptOnce = true;
     for (const spinUntil = performance.now() + spinMs; Atomics.load(this.ctrl, CTRL.done) < this.workers.length && performance.now() < spinUntil; ) {
       for (let i = 0; i < 1024 && Atomics.load(this.ctrl, CTRL.done) < this.workers.length; i++);
     }
-    // subtle: the sleeping wait is a call made on every job, not a loop here that only a slow job reaches:
-    // V8 optimizes runJobs before any job has slept, and each first sleep then threw the optimized code
-    // away ("insufficient type feedback"), ~50 deoptimizations in a fresh process's first generation
-    this.sleepUntilWorkersDone();
   }
 
   /** Sleeps on Atomics.wait until every worker has reported the posted jobs done (returns at once if they have). */
