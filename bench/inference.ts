@@ -150,7 +150,7 @@ for (const shape of shapes) {
     const theirScaling = theirs[0]!.length ? perThreads(theirs)[1]!.decode / perThreads(theirs)[0]!.decode : 0;
     const ratio = (a: number, b: number) => (b ? `${(a / b).toFixed(2)}×` : "n/a");
     rows.push([`${shape} ${type}`, (statSync(path).size / 2 ** 20).toFixed(0), g.prefill.toFixed(0), l.prefill.toFixed(0), ratio(g.prefill, l.prefill), g.decode.toFixed(1), l.decode.toFixed(1), ratio(g.decode, l.decode), `${scaling.toFixed(2)}×`, theirScaling ? `${theirScaling.toFixed(2)}×` : "n/a", gbs.toFixed(1)]);
-    results.push({ shape, type, fileMiB: statSync(path).size / 2 ** 20, glassbox: { best: g, perThreads: perThreads(ours), decodeGBs: gbs, twoThreadDecodeScaling: scaling }, llamacpp: { best: l, perThreads: perThreads(theirs), twoThreadDecodeScaling: theirScaling }, pairs: PAIRS });
+    results.push({ shape, type, fileMiB: statSync(path).size / 2 ** 20, glassbox: { best: g, perThreads: perThreads(ours), runs: ours, decodeGBs: gbs, twoThreadDecodeScaling: scaling }, llamacpp: { best: l, perThreads: perThreads(theirs), runs: theirs, twoThreadDecodeScaling: theirScaling }, pairs: PAIRS });
   }
 }
 console.log(`\nPrefill ${PROMPT} tokens, decode ${DECODE} tokens; median of ${PAIRS} alternating pairs; each side at its better of 1 and 2 threads (glassbox wasm backend, llama.cpp llama-bench); "2t/1t" is each side's 2-thread decode over its 1-thread decode\n`);

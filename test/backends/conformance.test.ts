@@ -118,13 +118,46 @@ test("q8_0/q4_0/q5_0/q4_k products are bit-identical with and without the backen
   }
 });
 
+/** y (T, N) = rows (T, K) · wᵀ on a backend, in a fresh array. */
+function productOf(backend: WasmBackend | ReferenceBackend, w: Tensor, rows: Float32Array, T: number): Float32Array {
+  const y = new Float32Array(T * w.rows);
+  backend.matmul(y, rows, w, T);
+  return y;
+}
+
+/** Bytes rounded up to whole 64-byte lines, as the wasm backend allocates them. */
+const align64 = (bytes: number) => Math.ceil(bytes / 64) * 64;
+
+test("f32 weights interleaved four rows at a time (both builds): bit for bit the row-by-row product, for decode's 1–3 activation rows on any thread; copied only then, rows past the last four and each row's scalar tail left to the row-major weight", () => {
+  const rng = new Rng(347);
+  for (const relaxed of [true, false]) {
+    const [interleaved, single, rowByRow] = [new WasmBackend({ relaxed, threads: 2 }), new WasmBackend({ relaxed }), new WasmBackend({ relaxed, interleave: false })];
+    // K: whole 8-column steps, a 4-vector left over (K & 7 = 4), scalar tails, shorter than one vector
+    for (const [T, N, K] of [[1, 4, 8], [1, 37, 775], [2, 12, 13], [3, 20, 36], [1, 64, 768], [1, 256, 520], [1, 3, 64], [2, 9, 3], [5, 12, 44], [4, 8, 20]] as const) {
+      const label = `f32 (${T}, ${N}, ${K}) relaxed=${relaxed}`;
+      const w = new Tensor("f32", [N, K], new Uint8Array(Float32Array.from({ length: N * K }, () => rng.next() * 2 - 1).buffer));
+      const x = Float32Array.from({ length: T * K }, () => rng.next() * 2 - 1);
+      const product = (backend: WasmBackend | ReferenceBackend, rows: Float32Array, t: number) => productOf(backend, w, rows, t);
+      const [before, beforePlain] = [interleaved.capacity, rowByRow.capacity];
+      const [a, plain, r] = [product(interleaved, x, T), product(rowByRow, x, T), product(new ReferenceBackend(), x, T)];
+      // the copy: whole groups of four rows, K & ~3 columns, made for fewer than 4 activation rows only
+      const copy = T < 4 ? align64((N - (N % 4)) * (K - (K % 4)) * 4) : 0;
+      assert.equal(before - interleaved.capacity - (beforePlain - rowByRow.capacity), copy, `${label}: copy made`);
+      assert.deepEqual(a, plain, `${label} against the row-by-row kernel`);
+      assert.ok(relativeError(a, r) <= 1e-5, `${label} against the reference: ${relativeError(a, r)}`);
+      assert.deepEqual(product(single, x, T), a, `${label}: one thread`);
+      for (let t = 0; t < T; t++) assert.deepEqual(product(interleaved, x.subarray(t * K, (t + 1) * K), 1), a.subarray(t * N, (t + 1) * N), `${label} row ${t} alone`);
+    }
+    for (const b of [interleaved, single, rowByRow]) b.dispose();
+  }
+});
+
 test("q4_0, q4_k and q6_k interleaved four rows at a time (relaxed build): each activation row's result is the same bit for bit whatever T and threads, within rounding of the row-by-row product and the reference; rows not in fours fall back", () => {
   const rng = new Rng(331);
   const interleaved = new WasmBackend({ threads: 2 });
   const single = new WasmBackend();
   const rowByRow = new WasmBackend({ interleave: false });
   assert.equal(interleaved.relaxed, true);
-  const align64 = (bytes: number) => Math.ceil(bytes / 64) * 64;
   const cases = {
     q4_0: { blockWeights: 32, groupBlockBytes: 80, scaleCopyBytes: 4, shapes: [[1, 4, 32], [5, 12, 96], [3, 20, 224], [4, 64, 512], [2, 10, 64], [6, 7, 32]] },
     q4_k: { blockWeights: 256, groupBlockBytes: 608, scaleCopyBytes: 8, shapes: [[1, 4, 256], [5, 12, 768], [3, 20, 512], [4, 64, 256], [2, 10, 256], [7, 7, 256]] },
@@ -137,11 +170,7 @@ test("q4_0, q4_k and q6_k interleaved four rows at a time (relaxed build): each 
       const values = Float32Array.from({ length: N * K }, (_, i) => (rng.next() * 2 - 1) * [1, 1e-6, 0, 3e-2][Math.floor(i / K) % 4]!);
       const w = new Tensor(dtype, [N, K], new Uint8Array(encodeTensor(values, dtype, K).slice()));
       const x = Float32Array.from({ length: T * K }, () => rng.next() * 2 - 1);
-      const product = (backend: WasmBackend | ReferenceBackend, rows: Float32Array, t: number) => {
-        const y = new Float32Array(t * N);
-        backend.matmul(y, rows, w, t);
-        return y;
-      };
+      const product = (backend: WasmBackend | ReferenceBackend, rows: Float32Array, t: number) => productOf(backend, w, rows, t);
       const [before, beforePlain] = [interleaved.capacity, rowByRow.capacity];
       const [a, r, plain] = [product(interleaved, x, T), product(new ReferenceBackend(), x, T), product(rowByRow, x, T)];
       // the interleaved copy is made in place of the f32 scale copies exactly when the rows come in fours;

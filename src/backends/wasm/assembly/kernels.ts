@@ -7,7 +7,7 @@
 // Legend: T = rows of activations, N = output features (weight rows), K = input features (row length).
 // Matrix products compute output features n0 .. n1 − 1 of N, so threads can split the rows of W.
 
-export { matmul_f32, matmul_half, half_scratch_bytes, prescale_f16_activations } from "./matmul";
+export { matmul_f32, matmul_f32x4, interleave_f32, matmul_half, half_scratch_bytes, prescale_f16_activations } from "./matmul";
 export { matmul_q8_0, matmul_q4_0, matmul_q5_0, matmul_q4_k, matmul_q6_k } from "./products";
 export { matmul_q4_0_i8, matmul_q5_0_i8, matmul_q4_k_i8, matmul_q6_k_i8, block_scales_f32 } from "./products";
 export { quantize_q8_0, quantize_q8_k, quantize_q8_0_i8, quantize_q8_k_i8 } from "./quantize";
