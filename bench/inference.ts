@@ -59,12 +59,14 @@ function modelFile(shape: keyof typeof SHAPES, type: string): string {
 }
 
 /**
- * glassbox at one thread count: the backend and the model loaded once, then warmed up as llama-bench warms up
- * (a whole prompt, then one generated token), before the first of its timed runs. Each run (runGlassbox)
- * reuses them, as llama-bench's own repetitions (-r) reuse its loaded model and context: what a pair compares
- * is the steady state of both sides. (A backend's first runs are slower by a few percent while V8 compiles
- * the hot JavaScript on one of the two cores the threads keep busy; a fresh backend per run measured the
- * stories110M f32 decode 3–7% below its second run in the same backend.)
+ * glassbox at one thread count: the backend and the model loaded once and warmed up, before the first of its
+ * timed runs. Each run (runGlassbox) reuses them, as llama-bench's own repetitions (-r) reuse its loaded model
+ * and context: what a pair compares is the steady state of both sides. llama-bench warms up with a whole
+ * prompt and one generated token, which native code needs only to fault in its pages; glassbox's JavaScript
+ * also needs V8 to compile the decode step, so its warm-up is a whole prompt and then a whole untimed decode
+ * of DECODE tokens. (With llama-bench's warm-up alone, a backend's first decodes ran 3–7% below its later
+ * ones — stories110M f32, 2 threads, second/first decode medians 1.03–1.07 over 6 fresh backends — while V8
+ * re-optimized the step on a core the threads keep busy; a one-shot `glassbox generate` pays that.)
  */
 function openGlassbox(path: string, threads: number): { model: ReturnType<typeof loadLanguageModel>["model"]; backend: WasmBackend; prompt: number[] } {
   const backend = new WasmBackend({ threads });
@@ -72,9 +74,9 @@ function openGlassbox(path: string, threads: number): { model: ReturnType<typeof
   const prompt = Array.from({ length: PROMPT }, (_, i) => 100 + ((i * 7919) % 30000));
   // the first calls also grow wasm memory, fault in pages, make the backend's weight copies (f32 and
   // q4_0/q4_k interleaved, scale copies) and let V8 compile the hot paths
-  const warm = model.newCache(PROMPT + 1);
+  const warm = model.newCache(PROMPT + DECODE);
   model.forward(prompt, warm, undefined, "last");
-  model.forward([1], warm);
+  for (let i = 0; i < DECODE; i++) model.forward([1 + i], warm);
   warm.release();
   return { model, backend, prompt };
 }
