@@ -113,6 +113,32 @@ test("the chain: temperature 0 is greedy after penalties; a seed reproduces draw
   assert.ok(draw(5).every((id) => id !== 3), "top-k 3 never draws the least likely token");
 });
 
+test("sampleToken on typed arrays draws the chain's token for any options, logits, history and draw (ties and ±Infinity included; NaN and fractional top-k left to the chain)", () => {
+  // values from a small set make ties; doubles make the rest; ±Infinity as a model can produce them
+  const value = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ noNaN: true, min: -30, max: 30 }), fc.constantFrom(Infinity, -Infinity));
+  const options = fc.record({
+    temperature: fc.constantFrom(0, 0.3, 0.8, 1, 1.7),
+    topK: fc.constantFrom(0, 1, 2, 5, 40, 1000, 2.5),
+    topP: fc.constantFrom(1, 0.95, 0.5, 0.1, 0),
+    minP: fc.constantFrom(0, 0.05, 0.5, 1),
+    repetitionPenalty: fc.constantFrom(1, 1.1, 0.8),
+    repetitionLastN: fc.constantFrom(64, 3),
+    frequencyPenalty: fc.constantFrom(0, 0.5),
+    presencePenalty: fc.constantFrom(0, -0.3, 1),
+  });
+  fc.assert(
+    fc.property(fc.array(value, { minLength: 1, maxLength: 120 }), options, fc.array(fc.integer({ min: -2, max: 130 }), { maxLength: 30 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (values, o, history, r) => {
+      const logits = Float32Array.from(values);
+      const chain = samplerChain(o);
+      const expected = chain.greedy ? greedy(applyChain(chain.steps, logits, history)) : pick(applyChain(chain.steps, logits, history), r);
+      let draws = 0;
+      assert.equal(sampleToken(chain, logits, history, () => (draws++, r)), expected);
+      assert.ok(draws <= 1, "one draw at most");
+    }),
+    { numRuns: 3000 },
+  );
+});
+
 test("stop strings: text is held back while it may start a stop string, and cut before it", () => {
   const f = new StopStringFilter(["\n\nUser:", "</s>"]);
   assert.equal(f.push("Hello"), "Hello");
