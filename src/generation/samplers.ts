@@ -83,12 +83,14 @@ export function topK(k: number): SamplerStep {
 export function topP(p: number): SamplerStep {
   return (candidates) => {
     if (p >= 1) return [...candidates];
-    const sorted = sortedByLogit(candidates);
-    const probs = softmaxOf(sorted);
+    // the probabilities in the candidates' own order (the normalizing sum needs no sorting: so a fast
+    // implementation can find the most likely few without sorting the whole vocabulary, sampler-arrays.ts)
+    const probs = softmaxOf(candidates);
+    const order = candidates.map((_, i) => i).sort((a, b) => candidates[b]!.logit - candidates[a]!.logit || candidates[a]!.id - candidates[b]!.id);
     let cumulative = 0;
     let keep = 0;
-    while (keep < sorted.length && (keep === 0 || cumulative < p)) cumulative += probs[keep++]!;
-    return sorted.slice(0, keep);
+    while (keep < order.length && (keep === 0 || cumulative < p)) cumulative += probs[order[keep++]!]!;
+    return order.slice(0, keep).map((i) => candidates[i]!);
   };
 }
 
