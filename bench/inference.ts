@@ -9,7 +9,8 @@
  * hidden 2048) shapes with the Llama 2 vocabulary (32000), cached under bench/models/. Runs alternate
  * glassbox / llama.cpp; each cell is the median of PAIRS pairs; ratios are glassbox / llama.cpp from the
  * same run. glassbox loads each model once per thread count and times every pair's run on it (openGlassbox),
- * as llama-bench's repetitions reuse its loaded model. Decode GB/s = weight bytes read per token × tokens/s, beside a measured memory-read bandwidth.
+ * as llama-bench's repetitions reuse its loaded model. Decode GB/s = weight bytes read per token × tokens/s,
+ * beside a measured memory-read bandwidth.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
@@ -68,7 +69,7 @@ function modelFile(shape: keyof typeof SHAPES, type: string): string {
  * ones — stories110M f32, 2 threads, second/first decode medians 1.03–1.07 over 6 fresh backends — while V8
  * re-optimized the step on a core the threads keep busy; a one-shot `glassbox generate` pays that.)
  */
-function openGlassbox(path: string, threads: number): { model: ReturnType<typeof loadLanguageModel>["model"]; backend: WasmBackend; prompt: number[] } {
+function openGlassbox(path: string, threads: number): { model: ReturnType<typeof loadLanguageModel>["model"]; backend: WasmBackend; prompt: number[]; weightBytes: number } {
   const backend = new WasmBackend({ threads });
   const { model } = loadLanguageModel(path, backend);
   const prompt = Array.from({ length: PROMPT }, (_, i) => 100 + ((i * 7919) % 30000));
@@ -78,11 +79,12 @@ function openGlassbox(path: string, threads: number): { model: ReturnType<typeof
   model.forward(prompt, warm, undefined, "last");
   for (let i = 0; i < DECODE; i++) model.forward([1 + i], warm);
   warm.release();
-  return { model, backend, prompt };
+  const weightBytes = model.tensors().reduce((n, t) => n + t.bytes.byteLength, 0);
+  return { model, backend, prompt, weightBytes };
 }
 
 /** One timed run: prefill PROMPT tokens, then DECODE single-token steps; tokens/s of each phase. */
-function runGlassbox({ model, prompt }: ReturnType<typeof openGlassbox>): { prefill: number; decode: number; weightBytes: number } {
+function runGlassbox({ model, prompt }: ReturnType<typeof openGlassbox>): { prefill: number; decode: number } {
   const V = model.config.vocabSize;
   const cache = model.newCache(PROMPT); // the prompt only: decode runs in a cache of its own
   let start = performance.now();
@@ -106,8 +108,7 @@ function runGlassbox({ model, prompt }: ReturnType<typeof openGlassbox>): { pref
   }
   const decode = (DECODE / (performance.now() - start)) * 1000;
   decodeCache.release();
-  const weightBytes = model.tensors().reduce((n, t) => n + t.bytes.byteLength, 0);
-  return { prefill, decode, weightBytes };
+  return { prefill, decode };
 }
 
 function runLlamaCpp(path: string, threads: number): { prefill: number; decode: number } | undefined {
@@ -161,7 +162,7 @@ for (const shape of shapes) {
     const g = { prefill: best(ours, "prefill"), decode: best(ours, "decode") };
     const l = { prefill: best(theirs, "prefill"), decode: best(theirs, "decode") };
     const perThreads = (side: { prefill: number; decode: number }[][]) => side.map((runs) => ({ prefill: median(runs.map((r) => r.prefill)), decode: median(runs.map((r) => r.decode)) }));
-    const gbs = (ours[0]![0]!.weightBytes * g.decode) / 1e9;
+    const gbs = (sessions[0]!.weightBytes * g.decode) / 1e9;
     const scaling = perThreads(ours)[1]!.decode / perThreads(ours)[0]!.decode;
     const theirScaling = theirs[0]!.length ? perThreads(theirs)[1]!.decode / perThreads(theirs)[0]!.decode : 0;
     const ratio = (a: number, b: number) => (b ? `${(a / b).toFixed(2)}×` : "n/a");

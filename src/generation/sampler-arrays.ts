@@ -14,18 +14,14 @@
  */
 import type { SamplingOptions } from "./samplers.js";
 
-/** Whether sampleArrays computes these options (else the object chain does). */
-export function arraysCover(o: SamplingOptions): boolean {
-  const k = o.topK ?? 0;
-  return !(k > 0 && !Number.isInteger(k)); // the chain's slice(0, k) truncates a fraction: keep its answer
-}
-
 /**
- * The chain's token for options `o` (arraysCover must hold): penalties, then argmax at temperature 0, else
- * temperature, top-k, top-p, min-p and the draw with r ∈ [0, 1). Undefined when a logit is NaN (the
- * caller runs the chain).
+ * The chain's token for options `o`: penalties, then argmax at temperature 0, else temperature, top-k,
+ * top-p, min-p and the draw with r ∈ [0, 1). Undefined, before any draw, for what is left to the chain: a
+ * fractional top-k (the chain's slice(0, k) truncates it) or a NaN logit.
  */
 export function sampleArrays(o: SamplingOptions, logits: Float32Array, history: readonly number[], r: () => number): number | undefined {
+  const k = o.topK ?? 0;
+  if (k > 0 && !Number.isInteger(k)) return undefined;
   const V = logits.length;
   const work = new Float64Array(logits); // the chain's logits are numbers (f64) from the first step on
   for (let id = 0; id < V; id++) if (work[id] !== work[id]) return undefined; // NaN
@@ -51,7 +47,6 @@ export function sampleArrays(o: SamplingOptions, logits: Float32Array, history: 
 
   // the candidates, as the chain holds them: (id, logit) in its current order
   let ids: Int32Array, values: Float64Array;
-  const k = o.topK ?? 0;
   const truncated = k > 0 && k < V;
   if (truncated) [ids, values] = topKOf(work, k); // sorted: logit descending, then id ascending
   else {

@@ -7,7 +7,7 @@
  *   pick(applyChain([repetitionPenalty(1.1), temperature(0.8), topK(40), topP(0.95)], logits, history), rng.next())
  */
 
-import { arraysCover, sampleArrays } from "./sampler-arrays.js";
+import { sampleArrays } from "./sampler-arrays.js";
 
 export interface Candidate {
   readonly id: number;
@@ -167,15 +167,13 @@ export function samplerChain(o: SamplingOptions): SamplerChain {
 
 /**
  * The next token: the chain's steps over the logits, then argmax (greedy) or a draw with `r` ∈ [0, 1).
- * Computed on typed arrays where sampler-arrays.ts covers the options (the same token; as objects the
+ * Computed on typed arrays where sampler-arrays.ts covers the options and logits (the same token; as objects the
  * CLI's defaults took ~26 ms a token over a 32000-token vocabulary), else by the steps themselves.
  */
 export function sampleToken(chain: SamplerChain, logits: Float32Array, history: readonly number[], r: () => number): number {
   if (chain.greedy && chain.steps.length === 0) return argmax(logits); // greedy's answer without a candidate object per token of the vocabulary
-  if (arraysCover(chain.options)) {
-    const id = sampleArrays(chain.options, logits, history, r);
-    if (id !== undefined) return id;
-  }
+  const id = sampleArrays(chain.options, logits, history, r);
+  if (id !== undefined) return id;
   const candidates = applyChain(chain.steps, logits, history);
   return chain.greedy ? greedy(candidates) : pick(candidates, r());
 }
