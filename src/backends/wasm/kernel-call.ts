@@ -28,25 +28,22 @@ export interface KernelJob {
 type Exports = Record<string, (...args: number[]) => void>;
 
 /**
- * Threads share a job by taking chunks of its rows from a shared pair of counters (CTRL.next: the main thread
- * from the front, the workers from the back, KernelCaller.take) until none
- * are left: a thread that wakes late, or is slowed by another process on this shared machine, simply takes
- * fewer chunks, instead of every other thread waiting for its fixed half. Which thread computes a row never
- * changes the row's result. Chunk c covers rows [chunkStart(c), chunkStart(c + 1)); there are
- * chunkCount(job, threads, work).
+ * Threads share a job by claiming runs of its chunks from a shared pair of counters (CTRL.next: the main
+ * thread from the front, the workers from the back, KernelCaller.take) until none are left: a thread that
+ * wakes late, or is slowed by another process on this shared machine, simply claims less, instead of every
+ * other thread waiting for its fixed half. Which thread computes a row never changes the row's result.
+ * Chunk c covers rows [chunkStart(c), chunkStart(c + 1)); there are chunkCount(job, threads, work), each
+ * about CHUNK_WORK units of work: the grain of the last claims, so of how long the first thread done waits
+ * for the others at the end.
  */
 export function chunkCount(job: KernelJob, threads: number, work: number): number {
-  // each chunk costs an atomic increment on a shared line: small jobs get one chunk per thread
-  const wanted = Math.max(threads, Math.min(threads * CHUNKS_PER_THREAD, Math.floor(work / CHUNK_MIN_WORK)));
-  return Math.min(Math.ceil(job.rows / job.align), wanted, MAX_CHUNKS_PER_JOB);
+  return Math.min(Math.ceil(job.rows / job.align), Math.max(threads, Math.floor(work / CHUNK_WORK)), MAX_CHUNKS_PER_JOB);
 }
 
-// chunks of ≥ 2^16 work units (~5 µs), up to 32 per thread: the last chunk taken bounds how long the other
-// threads wait at the end (with 4 per thread, the 32000-row classifier's chunks took ~300 µs each)
-const CHUNKS_PER_THREAD = 32;
+// 2^13 work units: ~2 µs of an f32 product on one thread (32 KB of weights), ~1 µs of a q4_0 one
+const CHUNK_WORK = 1 << 13;
 // MAX_JOBS jobs' chunks must fit the 15 bits of CTRL.next's back end (KernelCaller.take)
 const MAX_CHUNKS_PER_JOB = 8191;
-const CHUNK_MIN_WORK = 1 << 16;
 
 /** The first row of chunk c of `chunks` (c = chunks: the end of the last). */
 export function chunkStart(rows: number, align: number, chunk: number, chunks: number): number {
@@ -63,8 +60,11 @@ export class KernelCaller {
   private readonly byId: ((...args: number[]) => void)[];
   private readonly frames: number[][][]; // [job slot][argument count]
   private readonly ends = new Int32Array(MAX_JOBS); // each posted job's chunks end before ends[j]
+  /** The end (exclusive) of the chunks the last take() claimed. */
+  claimEnd = 0;
 
-  constructor(kernels: Exports, readonly thread: number) {
+  /** `thread` 0 is the main thread; `threads` counts them all (it sizes the claims). */
+  constructor(kernels: Exports, readonly thread: number, private readonly threads: number) {
     this.byId = KERNEL_IDS.map((name) => kernels[name] ?? (() => { throw new Error(`wasm kernel ${name} missing`); }));
     this.frames = Array.from({ length: MAX_JOBS }, () => Array.from({ length: MAX_ARGS + 1 }, (_, n) => new Array<number>(n + 3).fill(0)));
   }
@@ -78,8 +78,9 @@ export class KernelCaller {
   }
 
   /**
-   * Takes and runs chunks of the jobs posted in the control block until the counter passes the last one.
-   * Chunks are numbered across the jobs in order: job j's come after job j − 1's.
+   * Claims and runs chunks of the jobs posted in the control block until none is left. Chunks are numbered
+   * across the jobs in order: job j's come after job j − 1's. A claim is one kernel call per job it covers,
+   * made in this thread's direction (the workers run a claim's jobs last first, as they claim).
    */
   runPostedChunks(ctrl: Int32Array): void {
     const jobs = ctrl[CTRL.jobs]!;
@@ -90,31 +91,53 @@ export class KernelCaller {
       total += ctrl[at + JOB.chunks]!;
       this.ends[j] = total;
     }
-    for (let c = this.take(ctrl); c >= 0; c = this.take(ctrl)) {
-      let j = 0;
-      while (c >= this.ends[j]!) j++;
-      const at = CTRL.job0 + j * JOB.size, argc = ctrl[at + JOB.argCount]!, rows = ctrl[at + JOB.rows]!, align = ctrl[at + JOB.align]!, chunks = ctrl[at + JOB.chunks]!;
-      const local = c - (this.ends[j]! - chunks);
-      const r0 = chunkStart(rows, align, local, chunks), r1 = chunkStart(rows, align, local + 1, chunks);
-      if (r1 > r0) this.call(ctrl[at + JOB.kernel]!, this.frames[j]![argc]!, argc, r0, r1);
+    for (let c0 = this.take(ctrl); c0 >= 0; c0 = this.take(ctrl)) {
+      const c1 = this.claimEnd;
+      let first = 0;
+      while (c0 >= this.ends[first]!) first++;
+      let last = first;
+      while (c1 > this.ends[last]!) last++;
+      if (this.thread === 0) for (let j = first; j <= last; j++) this.runClaimed(ctrl, j, c0, c1);
+      else for (let j = last; j >= first; j--) this.runClaimed(ctrl, j, c0, c1);
     }
   }
 
+  /** Job j's rows in the chunks [c0, c1) (numbered across the posted jobs), in one kernel call. */
+  private runClaimed(ctrl: Int32Array, j: number, c0: number, c1: number): void {
+    const at = CTRL.job0 + j * JOB.size, argc = ctrl[at + JOB.argCount]!, rows = ctrl[at + JOB.rows]!, align = ctrl[at + JOB.align]!, chunks = ctrl[at + JOB.chunks]!;
+    const before = this.ends[j]! - chunks;
+    const lo = Math.max(c0, before) - before, hi = Math.min(c1, this.ends[j]!) - before;
+    const r0 = chunkStart(rows, align, lo, chunks), r1 = chunkStart(rows, align, hi, chunks);
+    if (r1 > r0) this.call(ctrl[at + JOB.kernel]!, this.frames[j]![argc]!, argc, r0, r1);
+  }
+
   /**
-   * The next chunk for this thread, or −1 when none is left. The main thread takes chunks from the front,
-   * the workers from the back, so each thread streams one contiguous run of the weights: when threads took
-   * chunks alternately, each one's prefetcher pulled in the other's next chunk, and in a stories110M decode
-   * each thread ran at ~0.6 of its speed alone. CTRL.next holds both ends, the front in the low 16 bits
-   * and the back above (posted as front 0, back = the chunk count); one atomic add or subtract claims a
-   * chunk and reads the other end in the same step, so two threads never take the same one.
+   * Claims the next run of chunks for this thread: returns its first chunk (its end in claimEnd), or −1 when
+   * none is left. The main thread claims from the front, the workers from the back, so each thread streams one
+   * contiguous run of the weights: when threads took chunks alternately, each one's prefetcher pulled in the
+   * other's next chunk, and in a stories110M decode each thread ran at ~0.6 of its speed alone. CTRL.next
+   * holds both ends, the front in the low 16 bits and the back above (posted as front 0, back = the chunk
+   * count); a claim is one compare-and-swap of both, so two threads never take the same chunk.
+   * A claim is 1 / (2 · threads) of what is left (guided scheduling): the first claims are large (few claims,
+   * each one an atomic on a shared line and a call into wasm), the last ones a chunk each, so the first thread
+   * done waits for at most about a chunk of another's. (Equal chunks of ~5 µs–17 µs had the main thread
+   * waiting ~8 µs a job, ~0.45 ms of a 16 ms stories110M f32 step; 4× smaller ones cost more in claims.)
    */
   take(ctrl: Int32Array): number {
-    if (this.thread === 0) {
-      const ends = Atomics.add(ctrl, CTRL.next, 1), front = ends & 0xffff;
-      return front < ends >> 16 ? front : -1;
+    for (;;) {
+      const ends = Atomics.load(ctrl, CTRL.next), front = ends & 0xffff, back = ends >> 16;
+      const left = back - front;
+      if (left <= 0) return -1;
+      const n = Math.max(1, Math.floor(left / (2 * this.threads)));
+      if (this.thread === 0) {
+        if (Atomics.compareExchange(ctrl, CTRL.next, ends, ends + n) !== ends) continue;
+        this.claimEnd = front + n;
+        return front;
+      }
+      if (Atomics.compareExchange(ctrl, CTRL.next, ends, ends - (n << 16)) !== ends) continue;
+      this.claimEnd = back;
+      return back - n;
     }
-    const ends = Atomics.sub(ctrl, CTRL.next, 1 << 16), back = (ends >> 16) - 1;
-    return back >= (ends & 0xffff) ? back : -1;
   }
 
   private call(id: number, frame: number[], argc: number, r0: number, r1: number): void {

@@ -136,13 +136,13 @@ export class WasmBackend extends ReferenceBackend implements Backend {
     this.makeScaleCopies = options.scaleCopies ?? true;
     this.makeInterleaved = options.interleave ?? true;
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, abort: () => { throw new Error("wasm kernel aborted"); } } });
+    this.threads = Math.max(1, Math.floor(options.threads ?? 1));
     this.kernels = instance.exports as unknown as Kernels;
-    this.caller = new KernelCaller(instance.exports as Record<string, (...args: number[]) => void>, 0);
+    this.caller = new KernelCaller(instance.exports as Record<string, (...args: number[]) => void>, 0, this.threads);
     this.heapBuffers.add(this.memory.buffer);
     this.top = 1 << 20; // the first MiB is left to the module's own data
-    this.threads = Math.max(1, Math.floor(options.threads ?? 1));
     for (let index = 1; index < this.threads; index++) {
-      const worker = new Worker(WORKER, { workerData: { module, memory: this.memory, control: this.ctrl.buffer, index, generation: Atomics.load(this.ctrl, CTRL.generation) } });
+      const worker = new Worker(WORKER, { workerData: { module, memory: this.memory, control: this.ctrl.buffer, index, threads: this.threads, generation: Atomics.load(this.ctrl, CTRL.generation) } });
       worker.unref(); // a sleeping worker never keeps the process alive
       this.workers.push(worker);
     }

@@ -6,11 +6,11 @@
 import { workerData } from "node:worker_threads";
 import { CTRL, EXIT, KernelCaller } from "./kernel-call.js";
 
-const { module, memory, control, index, generation } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; index: number; generation: number };
+const { module, memory, control, index, threads, generation } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; index: number; threads: number; generation: number };
 const kernels = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error("wasm kernel aborted"); } } }).exports as Record<string, (...args: number[]) => void>;
 const ctrl = new Int32Array(control);
 // thread 0 is the main thread; worker `index` (1-based) takes chunks alongside it
-const caller = new KernelCaller(kernels, index);
+const caller = new KernelCaller(kernels, index, threads);
 // subtle: start from the generation at spawn time, not the current one: a job posted while this thread
 // was still starting must not be missed (the main thread posts one set of jobs at a time and waits for it)
 let seen = generation;
