@@ -3,7 +3,9 @@ import type { Backend } from "../tensor/backend.js";
 /**
  * KV cache: the keys and values of every position seen so far, per layer, so that decoding one more token
  * costs one position of work instead of re-running the whole prefix.
- *   k[layer], v[layer]: (capacity, Hkv, hs); positions 0 .. length − 1 are filled.
+ *   k[layer], v[layer]: (Hkv, capacity, hs); positions 0 .. length − 1 of each head are filled.
+ * Head-major, so each head's history is one contiguous run that attention reads front to back (a thread
+ * given some of the heads then streams its own part of memory, not pieces of every position's row).
  * Given a backend that allocates (wasm), the cache lives in the backend's memory, where its attention
  * kernel reads it without a copy; the memory goes back to the backend when the cache is collected.
  */
@@ -34,14 +36,23 @@ export class KvCache {
     }
   }
 
-  /** Copies k, v (T, Hkv, hs) into positions pos0 .. pos0 + T − 1 of a layer. */
+  /** Copies k, v (T, Hkv, hs) into positions pos0 .. pos0 + T − 1 of a layer (each head to its own run). */
   write(layer: number, pos0: number, k: Float32Array, v: Float32Array): void {
     if (this.k.length === 0) throw new Error("KV cache used after release()");
-    const row = this.nKvHead * this.headDim;
-    const T = k.length / row;
+    const { nKvHead: Hkv, headDim: hs, capacity } = this;
+    const T = k.length / (Hkv * hs);
     if (pos0 + T > this.capacity) throw new RangeError(`KV cache holds ${this.capacity} positions; asked to write up to ${pos0 + T}`);
-    this.k[layer]!.set(k, pos0 * row);
-    this.v[layer]!.set(v, pos0 * row);
+    const kl = this.k[layer]!, vl = this.v[layer]!;
+    if (this.owned?.backend.writeCache) return this.owned.backend.writeCache(kl, vl, k, v, pos0, Hkv, hs);
+    for (let t = 0; t < T; t++) {
+      for (let g = 0; g < Hkv; g++) {
+        const from = (t * Hkv + g) * hs, to = (g * capacity + pos0 + t) * hs;
+        for (let i = 0; i < hs; i++) {
+          kl[to + i] = k[from + i]!;
+          vl[to + i] = v[from + i]!;
+        }
+      }
+    }
   }
 
   /**

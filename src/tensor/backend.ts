@@ -22,6 +22,19 @@ export interface AttentionShape {
   readonly window: number; // a query at p sees keys in (p − window, p]; Infinity for full causal attention
 }
 
+/**
+ * The positions a KV cache layer holds: its arrays are (Hkv, capacity, hs), each head's keys (or values)
+ * one contiguous run, so that attention reads a head's history front to back.
+ */
+export function cacheCapacity(kCache: Float32Array, vCache: Float32Array, shape: AttentionShape): number {
+  const row = shape.nKvHead * shape.headDim;
+  const capacity = kCache.length / row;
+  if (!Number.isInteger(capacity) || vCache.length !== kCache.length || capacity < shape.pos0 + shape.T) {
+    throw new RangeError(`attention: a KV cache of ${kCache.length} keys and ${vCache.length} values does not hold ${shape.pos0 + shape.T} positions of ${shape.nKvHead} heads × ${shape.headDim}`);
+  }
+  return capacity;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -79,12 +92,20 @@ export interface Backend {
 
   /**
    * Causal scaled dot-product attention over the KV cache.
-   *   q (T, H, hs); kCache, vCache (S, Hkv, hs) with S ≥ pos0 + T; out (T, H, hs).
-   *   scores[h, t, s] = q[t, h] · k[s, h / (H / Hkv)] / √hs for s ≤ pos0 + t (and inside the window)
-   *   out[t, h] = Σ_s softmax(scores[h, t])[s] · v[s, h / (H / Hkv)]
+   *   q (T, H, hs); kCache, vCache (Hkv, capacity, hs), head-major (cacheCapacity), capacity ≥ pos0 + T;
+   *   out (T, H, hs).
+   *   scores[h, t, s] = q[t, h] · k[h / (H / Hkv), s] / √hs for s ≤ pos0 + t (and inside the window)
+   *   out[t, h] = Σ_s softmax(scores[h, t])[s] · v[h / (H / Hkv), s]
    * When `probs` is given (H, T, pos0 + T), the attention weights are written there (zeros where masked).
    */
   attention(out: Float32Array, q: Float32Array, kCache: Float32Array, vCache: Float32Array, shape: AttentionShape, probs?: Float32Array): void;
+
+  /**
+   * Optional: kCache[g, pos0 + t] = k[t, g] and vCache[g, pos0 + t] = v[t, g] for the T positions of k, v
+   * (T, Hkv, hs), into a layer's head-major cache arrays (Hkv, capacity, hs). KvCache copies in JavaScript
+   * when a backend has none (the wasm backend's kernel saves a decode step ~40 µs of 64-float copies).
+   */
+  writeCache?(kCache: Float32Array, vCache: Float32Array, k: Float32Array, v: Float32Array, pos0: number, nKvHead: number, headDim: number): void;
 
   // ---- training: every tensor f32 and row-major; see src/autograd/ for the ops built on these
 

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { ReferenceBackend } from "../../src/backends/reference/reference-backend.js";
 import { WasmBackend } from "../../src/backends/wasm/wasm-backend.js";
 import { Model } from "../../src/generation/model.js";
+import { KvCache } from "../../src/nn/kv-cache.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { parseFileType } from "../../src/quantize/plan.js";
 import { quantizeGguf } from "../../src/quantize/quantize-model.js";
@@ -29,6 +30,35 @@ test("the test run has relaxed SIMD, so the suites above cover both kernel build
   const backend = new WasmBackend();
   assert.equal(backend.relaxed, true);
   backend.dispose();
+});
+
+test("KV cache writes land head-major, (Hkv, capacity, hs), the same through the wasm kernel as through KvCache's own copy", () => {
+  const rng = new Rng(91);
+  for (const [Hkv, hs, capacity, writes] of [[3, 5, 11, [[0, 4], [4, 1], [5, 6]]], [12, 64, 40, [[0, 17], [17, 1], [18, 1], [19, 21]]], [1, 7, 3, [[0, 1], [1, 2]]]] as const) {
+    for (const threads of [1, 2]) {
+      const backend = new WasmBackend({ threads });
+      const inWasm = new KvCache(2, capacity, Hkv, hs, backend), plain = new KvCache(2, capacity, Hkv, hs);
+      for (const [pos0, T] of writes) {
+        for (const layer of [0, 1]) {
+          const k = Float32Array.from({ length: T * Hkv * hs }, () => rng.next() - 0.5), v = Float32Array.from({ length: T * Hkv * hs }, () => rng.next() - 0.5);
+          inWasm.write(layer, pos0, k, v);
+          plain.write(layer, pos0, k, v);
+          // the layout itself: position pos0 + t of head g holds row (t, g) of this write
+          for (let t = 0; t < T; t++) for (let g = 0; g < Hkv; g++) for (let i = 0; i < hs; i++) {
+            assert.equal(inWasm.k[layer]![(g * capacity + pos0 + t) * hs + i], k[(t * Hkv + g) * hs + i], `k layer ${layer} t ${t} head ${g}`);
+            assert.equal(inWasm.v[layer]![(g * capacity + pos0 + t) * hs + i], v[(t * Hkv + g) * hs + i], `v layer ${layer} t ${t} head ${g}`);
+          }
+        }
+      }
+      for (const layer of [0, 1]) {
+        assert.deepEqual(inWasm.k[layer], plain.k[layer]);
+        assert.deepEqual(inWasm.v[layer], plain.v[layer]);
+      }
+      assert.throws(() => inWasm.write(0, capacity, new Float32Array(Hkv * hs), new Float32Array(Hkv * hs)), /holds/);
+      inWasm.release();
+      backend.dispose();
+    }
+  }
 });
 
 test("rope equals the reference bit for bit and reuses the last call's angles only for the same positions and frequencies", () => {

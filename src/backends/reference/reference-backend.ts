@@ -3,7 +3,7 @@
  * the fast backends are tested against, so clarity beats speed here. Sums accumulate in JavaScript numbers
  * (f64) and are rounded to f32 once when stored.
  */
-import type { AdamWStep, AttentionShape, Backend, BatchShape, RopeStyle } from "../../tensor/backend.js";
+import { cacheCapacity, type AdamWStep, type AttentionShape, type Backend, type BatchShape, type RopeStyle } from "../../tensor/backend.js";
 import * as training from "./training-kernels.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { activationFormat, quantizeActivations, roundTripActivations } from "./activation-quant.js";
@@ -158,6 +158,7 @@ export class ReferenceBackend implements Backend {
   attention(out: Float32Array, q: Float32Array, kCache: Float32Array, vCache: Float32Array, shape: AttentionShape, probs?: Float32Array): void {
     const { T, pos0, nHead, nKvHead, headDim: hs, window } = shape;
     const S = pos0 + T; // keys visible to the last query
+    const capacity = cacheCapacity(kCache, vCache, shape); // the caches are (Hkv, capacity, hs)
     const group = nHead / nKvHead; // query heads per key/value head
     const scale = 1 / Math.sqrt(hs);
     const scores = new Float64Array(S);
@@ -169,7 +170,7 @@ export class ReferenceBackend implements Backend {
         const qOff = (t * nHead + h) * hs;
         let max = -Infinity;
         for (let s = first; s <= p; s++) {
-          const kOff = (s * nKvHead + kvh) * hs;
+          const kOff = (kvh * capacity + s) * hs;
           let dot = 0;
           for (let i = 0; i < hs; i++) dot += q[qOff + i]! * kCache[kOff + i]!;
           scores[s] = dot * scale;
@@ -182,7 +183,7 @@ export class ReferenceBackend implements Backend {
         for (let s = first; s <= p; s++) {
           const weight = scores[s]! / sum;
           if (probs) probs[(h * T + t) * S + s] = weight;
-          const vOff = (s * nKvHead + kvh) * hs;
+          const vOff = (kvh * capacity + s) * hs;
           for (let i = 0; i < hs; i++) out[oOff + i]! += weight * vCache[vOff + i]!;
         }
       }

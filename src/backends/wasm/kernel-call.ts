@@ -10,7 +10,7 @@ export const KERNEL_IDS = [
   "matmul_q4_0_i8", "matmul_q5_0_i8", "matmul_q4_k_i8", "matmul_q6_k_i8", "matmul_q4_0x4_i8", "matmul_q4_kx4_i8", "matmul_q6_kx4_i8", "interleave_q4_0", "interleave_q4_k", "interleave_q6_k",
   "matmul_f32x4", "interleave_f32",
   "gemm_f32", "transpose_f32", "attention_forward", "attention_backward", "add_f32", "gelu_tanh", "gelu_tanh_backward", "swiglu", "swiglu_backward", "cross_entropy", "cross_entropy_backward",
-  "attention_cached", "layer_norm", "layer_norm_forward", "layer_norm_backward_dx", "layer_norm_backward_params", "rms_norm", "rope",
+  "attention_cached", "cache_write", "layer_norm", "layer_norm_forward", "layer_norm_backward_dx", "layer_norm_backward_params", "rms_norm", "rope",
 ] as const;
 export type KernelName = (typeof KERNEL_IDS)[number];
 const KERNEL_ID = new Map<KernelName, number>(KERNEL_IDS.map((name, id) => [name, id])); // name → index, without a scan per call

@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { UserError } from "../../core/errors.js";
 import { byteSize, DTYPES, type DType } from "../../core/dtype.js";
-import type { AdamWStep, AttentionShape, Backend, BatchShape, RopeStyle } from "../../tensor/backend.js";
+import { cacheCapacity, type AdamWStep, type AttentionShape, type Backend, type BatchShape, type RopeStyle } from "../../tensor/backend.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { ReferenceBackend } from "../reference/reference-backend.js";
 import { chunkCount, CTRL, EXIT, KernelCaller, MAX_JOBS, writeJobs, type KernelJob, type KernelName } from "./kernel-call.js";
@@ -426,18 +426,25 @@ export class WasmBackend extends ReferenceBackend implements Backend {
   override attention(out: Float32Array, q: Float32Array, kCache: Float32Array, vCache: Float32Array, shape: AttentionShape, probs?: Float32Array): void {
     const { T, pos0, nHead: H, nKvHead: Hkv, headDim: hs, window } = shape;
     const S = pos0 + T;
-    const kv = S * Hkv * hs;
+    const capacity = cacheCapacity(kCache, vCache, shape);
     // the cache is used in place when it lives in wasm memory (KvCache built with this backend); staged otherwise
-    const arrays: [Float32Array, number, "in" | "out" | "inout"][] = [[out, T * H * hs, "out"], [q, T * H * hs, "in"], [kCache, kv, "in"], [vCache, kv, "in"]];
+    const arrays: [Float32Array, number, "in" | "out" | "inout"][] = [[out, T * H * hs, "out"], [q, T * H * hs, "in"], [kCache, kCache.length, "in"], [vCache, vCache.length, "in"]];
     if (probs) arrays.push([probs, H * T * S, "out"]);
     const { ptrs, copyBack } = this.place(arrays);
-    const scratch = this.region("attention", this.threads * H * S * 4); // each thread's scores, (H, S)
+    const scratch = this.region("attention", this.threads * S * 4); // each thread's scores, (S)
     const windowInt = Math.min(window, 0x7fffffff); // Infinity: every earlier position
     // work: the multiply-adds (q·k and p·v), so a decode step's heads split across the threads from ~20
     // positions on (stories110M decode 1.02–1.04× at 2 threads; with the older hand-over and before the
     // deoptimization fix in runJobs, two threads had measured slower, 0.35 → 0.49 ms per token)
     const work = 2 * T * H * Math.min(S, window) * hs;
-    this.run({ kernel: "attention_cached", args: [ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, probs ? ptrs[4]! : 0, scratch, T, pos0, H, Hkv, hs, windowInt], rows: T * H, align: 1 }, work);
+    this.run({ kernel: "attention_cached", args: [ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, probs ? ptrs[4]! : 0, scratch, T, pos0, H, Hkv, hs, windowInt, capacity], rows: T * H, align: 1 }, work);
+    copyBack();
+  }
+
+  writeCache(kCache: Float32Array, vCache: Float32Array, k: Float32Array, v: Float32Array, pos0: number, Hkv: number, hs: number): void {
+    const units = k.length / hs, capacity = kCache.length / (Hkv * hs); // units: (position, head) pairs
+    const { ptrs, copyBack } = this.place([[kCache, kCache.length, "inout"], [vCache, vCache.length, "inout"], [k, k.length, "in"], [v, v.length, "in"]]);
+    this.run({ kernel: "cache_write", args: [ptrs[0]!, ptrs[1]!, ptrs[2]!, ptrs[3]!, Hkv, hs, capacity, pos0], rows: units, align: 1 }, 2 * k.length);
     copyBack();
   }
 

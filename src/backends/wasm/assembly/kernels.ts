@@ -18,7 +18,7 @@ export { interleave_q4_0, matmul_q4_0x4_i8, interleave_q4_k, matmul_q4_kx4_i8, i
 export { gemm_f32, transpose_f32 } from "./gemm";
 export { attention_forward, attention_backward } from "./attention";
 export { gelu_tanh, gelu_tanh_backward, add_f32, adamw, swiglu, swiglu_backward, cross_entropy, cross_entropy_backward } from "./elementwise";
-export { attention_cached } from "./cached-attention";
+export { attention_cached, cache_write } from "./cached-attention";
 export { layer_norm, layer_norm_forward, layer_norm_backward_dx, layer_norm_backward_params } from "./layer-norm";
 export { rms_norm } from "./rms-norm";
 export { rope } from "./rope";
