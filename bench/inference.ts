@@ -64,23 +64,24 @@ function modelFile(shape: keyof typeof SHAPES, type: string): string {
  * timed runs. Each run (runGlassbox) reuses them, as llama-bench's own repetitions (-r) reuse its loaded model
  * and context: what a pair compares is the steady state of both sides. llama-bench warms up with a whole
  * prompt and one generated token, which native code needs only to fault in its pages; glassbox's JavaScript
- * also needs V8 to compile the decode step, so its warm-up is a whole prompt and then a whole untimed decode
- * of DECODE tokens. (With llama-bench's warm-up alone, a backend's first decodes ran 3–7% below its later
- * ones — stories110M f32, 2 threads, second/first decode medians 1.03–1.07 over 6 fresh backends — while V8
- * re-optimized the step on a core the threads keep busy; a one-shot `glassbox generate` pays that.)
+ * also needs V8 to settle its compiled code, so its warm-up is two whole untimed runs, the timed run itself.
+ * Measured (stories110M f32, 2 threads, `--trace-opt --trace-deopt`): after a warm-up of one prompt and one
+ * 128-token decode in a cache of their own, the first timed run still compiled 18 functions and threw 6
+ * away ("wrong map": its caches sit at other addresses, and pointers past 2^30 are not small integers, so
+ * the arrays that carry them change elements kind), the second 6 and 2, later runs 0–4 and none; decode
+ * 55.1, 58.9, then 60.3–63.2 tok/s. (With llama-bench's warm-up alone, a backend's first decodes ran 3–7%
+ * below its later ones; a one-shot `glassbox generate` pays that.)
  */
 function openGlassbox(path: string, threads: number): { model: ReturnType<typeof loadLanguageModel>["model"]; backend: WasmBackend; prompt: number[]; weightBytes: number } {
   const backend = new WasmBackend({ threads });
   const { model } = loadLanguageModel(path, backend);
   const prompt = Array.from({ length: PROMPT }, (_, i) => 100 + ((i * 7919) % 30000));
-  // the first calls also grow wasm memory, fault in pages, make the backend's weight copies (f32 and
-  // q4_0/q4_k interleaved, scale copies) and let V8 compile the hot paths
-  const warm = model.newCache(PROMPT + DECODE);
-  model.forward(prompt, warm, undefined, "last");
-  for (let i = 0; i < DECODE; i++) model.forward([1 + i], warm);
-  warm.release();
   const weightBytes = model.tensors().reduce((n, t) => n + t.bytes.byteLength, 0);
-  return { model, backend, prompt, weightBytes };
+  const session = { model, backend, prompt, weightBytes };
+  // the first runs also grow wasm memory, fault in pages and make the backend's weight copies (f32 and
+  // q4_0/q4_k interleaved, scale copies)
+  for (let i = 0; i < 2; i++) runGlassbox(session);
+  return session;
 }
 
 /** One timed run: prefill PROMPT tokens, then DECODE single-token steps; tokens/s of each phase. */
