@@ -150,20 +150,26 @@ for (const shape of shapes) {
     const path = modelFile(shape, type);
     const ours: ReturnType<typeof runGlassbox>[][] = [[], []];
     const theirs: { prefill: number; decode: number }[][] = [[], []];
-    const sessions = [openGlassbox(path, 1), openGlassbox(path, 2)];
-    for (let pair = 0; pair < PAIRS; pair++) {
-      for (const threads of [1, 2]) {
-        ours[threads - 1]!.push(runGlassbox(sessions[threads - 1]!));
+    // one glassbox session at a time: a backend loaded and warmed up while an earlier one is still open decodes
+    // at full speed, but the earlier one then runs 10–20% slower (stories110M f16 and f32, 2 threads: a lone
+    // backend 100.8–103.4 tok/s; the first of two 85.5–86.6, the second 103.3–105.7), so two sessions open
+    // side by side had the 1-thread figures (and 2t/1t) wrong
+    let weightBytes = 0;
+    for (const threads of [1, 2]) {
+      const session = openGlassbox(path, threads);
+      weightBytes = session.weightBytes;
+      for (let pair = 0; pair < PAIRS; pair++) {
+        ours[threads - 1]!.push(runGlassbox(session));
         const r = runLlamaCpp(path, threads);
         if (r) theirs[threads - 1]!.push(r);
       }
+      session.backend.dispose();
     }
-    for (const { backend } of sessions) backend.dispose();
     const best = (side: { prefill: number; decode: number }[][], k: "prefill" | "decode") => Math.max(...side.map((runs) => (runs.length ? median(runs.map((r) => r[k])) : 0)));
     const g = { prefill: best(ours, "prefill"), decode: best(ours, "decode") };
     const l = { prefill: best(theirs, "prefill"), decode: best(theirs, "decode") };
     const perThreads = (side: { prefill: number; decode: number }[][]) => side.map((runs) => ({ prefill: median(runs.map((r) => r.prefill)), decode: median(runs.map((r) => r.decode)) }));
-    const gbs = (sessions[0]!.weightBytes * g.decode) / 1e9;
+    const gbs = (weightBytes * g.decode) / 1e9;
     const scaling = perThreads(ours)[1]!.decode / perThreads(ours)[0]!.decode;
     const theirScaling = theirs[0]!.length ? perThreads(theirs)[1]!.decode / perThreads(theirs)[0]!.decode : 0;
     const ratio = (a: number, b: number) => (b ? `${(a / b).toFixed(2)}×` : "n/a");
